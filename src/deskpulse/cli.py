@@ -1,0 +1,197 @@
+"""The ``deskpulse`` command line: serve, worker, sync, demo, check."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from deskpulse.config import Config, ConfigError, load_config
+from deskpulse.connectors.base import ConnectorError
+from deskpulse.connectors.registry import build_connector
+from deskpulse.store.db import Database
+
+app = typer.Typer(help="deskpulse: live service-desk dashboards from your helpdesk's API.", no_args_is_help=True)
+console = Console(stderr=True)
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (default: $DESKPULSE_CONFIG, or env only)")
+]
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Request URLs can carry query strings; keep the HTTP client quiet.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _load(path: Path | None, *, need_sources: bool = False) -> Config:
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        console.print(f"[red]Configuration problem:[/red]\n{exc}")
+        raise typer.Exit(2) from exc
+    if need_sources and not config.sources:
+        console.print(
+            "[red]No sources configured.[/red] Set TRENGO_API_TOKEN (in the environment or .env) "
+            "or pass --config with [[sources]]; `deskpulse demo` runs without any."
+        )
+        raise typer.Exit(2)
+    return config
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    web_only: Annotated[bool, typer.Option("--web-only", help="Serve only; sync runs in `deskpulse worker`")] = False,
+) -> None:
+    """Serve the dashboard (and, unless --web-only, keep syncing every source in the background)."""
+    import uvicorn
+
+    from deskpulse.web.app import create_app
+
+    _setup_logging()
+    cfg = _load(config)
+    if not cfg.sources:
+        console.print("[yellow]No sources configured: the dashboard will be empty (try `deskpulse demo`).[/yellow]")
+    uvicorn.run(create_app(cfg, run_sync=not web_only), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(config: ConfigOpt = None) -> None:
+    """Run the sync loop without the web server (one or more per installation)."""
+    from deskpulse.sync.scheduler import Scheduler
+    from deskpulse.web.app import prepare_store
+
+    _setup_logging()
+    cfg = _load(config, need_sources=True)
+
+    async def main() -> None:
+        db = Database(cfg.database_url)
+        await asyncio.to_thread(prepare_store, db, cfg)
+        scheduler = Scheduler(db, cfg, {s.name: build_connector(s) for s in cfg.sources})
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await scheduler.run_forever(stop)
+        finally:
+            await scheduler.aclose()
+            db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def sync(
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle per source and exit")] = False,
+    config: ConfigOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source")] = None,
+) -> None:
+    """Sync now. Exits non-zero, with the reason, when a source fails."""
+    from deskpulse.sync.scheduler import Scheduler
+    from deskpulse.web.app import prepare_store
+
+    if not once:
+        console.print("Use `deskpulse sync --once` for a single pass, or `deskpulse worker` to keep syncing.")
+        raise typer.Exit(2)
+    cfg = _load(config, need_sources=True)
+    if source is not None and source not in {s.name for s in cfg.sources}:
+        console.print(f"[red]No source named {source!r}.[/red] Configured: {', '.join(s.name for s in cfg.sources)}.")
+        raise typer.Exit(2)
+
+    async def main() -> int:
+        db = Database(cfg.database_url)
+        await asyncio.to_thread(prepare_store, db, cfg)
+        scheduler = Scheduler(db, cfg, {s.name: build_connector(s) for s in cfg.sources})
+        failed = 0
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} tickets"),
+        )
+        try:
+            with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as bar:
+                for name in scheduler.engines:
+                    if source is not None and name != source:
+                        continue
+                    task = bar.add_task(f"{name}: open tickets", total=None)
+
+                    def advance(n: int, task: TaskID = task) -> None:
+                        bar.update(task, completed=n)
+
+                    results = await scheduler.run_once(name, progress=advance)
+                    for r in results:
+                        if r.ok:
+                            bar.update(task, description=f"{name}: done", total=r.active, completed=r.active)
+                            console.print(
+                                f"{name}: {r.active} active tickets, {r.closed_seen} recently closed, "
+                                f"{r.requests} requests in {r.seconds:.1f} s"
+                            )
+                        else:
+                            failed += 1
+                            console.print(f"[red]{name}: sync failed: {r.error}[/red]")
+                    if not results:
+                        console.print(f"[yellow]{name}: another process is syncing it right now; skipped.[/yellow]")
+        finally:
+            await scheduler.aclose()
+            db.dispose()
+        return failed
+
+    raise typer.Exit(1 if asyncio.run(main()) else 0)
+
+
+@app.command()
+def check(config: ConfigOpt = None) -> None:
+    """Validate the config and test each source's credentials; one sentence per problem."""
+    cfg = _load(config, need_sources=True)
+
+    async def main() -> int:
+        problems = 0
+        for src in cfg.sources:
+            connector = build_connector(src)
+            try:
+                console.print(f"[green]{src.name}[/green] ({src.kind}, {src.base_url}): {await connector.check()}")
+            except ConnectorError as exc:
+                problems += 1
+                console.print(f"[red]{src.name}[/red] ({src.kind}, {src.base_url}): {exc.message}")
+            finally:
+                await connector.aclose()
+        try:
+            Database(cfg.database_url).engine.connect().close()
+        except Exception as exc:
+            problems += 1
+            console.print(f"[red]database[/red]: cannot connect to {cfg.database_url.split('@')[-1]}: {exc}")
+        return problems
+
+    raise typer.Exit(1 if asyncio.run(main()) else 0)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the dashboard")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+) -> None:
+    """Run deskpulse against a built-in Trengo simulator: no token, no config, no network."""
+    from deskpulse.demo import run_demo
+
+    _setup_logging()
+    try:
+        asyncio.run(run_demo(host=host, port=port, say=console.print))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,180 @@
+"""Configuration: a TOML file (``--config`` or ``DESKPULSE_CONFIG``) with ``${VAR}`` expansion.
+
+Values of the form ``${NAME}`` are read from the environment (a ``.env`` file in the working directory is
+loaded first, without overriding real environment variables). ``NAME_FILE`` pointing at a file is accepted
+as well, for secrets kept in files. With no config file and ``TRENGO_API_TOKEN`` set, one Trengo source is
+configured automatically. ``DESKPULSE_DATABASE_URL`` overrides ``database_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
+TRENGO_DEFAULT_BASE_URL = "https://app.trengo.com/api/v2"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one sentence per problem."""
+
+
+class SourceConfig(BaseModel):
+    """One vendor source to sync."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    kind: Literal["trengo"]
+    base_url: str = TRENGO_DEFAULT_BASE_URL
+    token: str = Field(min_length=1, repr=False)
+    poll_seconds: float = Field(default=60, ge=5, le=3600)
+    # Teams and users change rarely: refresh them on a slower cadence.
+    directory_refresh_seconds: float = Field(default=900, ge=60)
+    # How often the recently-closed sweep runs, and how far back the first one reaches.
+    closed_sweep_seconds: float = Field(default=300, ge=30)
+    closed_backfill_days: int = Field(default=90, ge=1, le=730)
+    # Trengo publishes 120 requests/minute per token; keep headroom for other tools using the same token.
+    requests_per_minute: int = Field(default=120, ge=1)
+    budget_share: float = Field(default=0.8, gt=0, le=1)
+    naive_timezone: str = "UTC"
+    timeout_seconds: float = Field(default=20, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=10)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("naive_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class Config(BaseModel):
+    """The whole deskpulse configuration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "Europe/Amsterdam"
+    database_url: str = DEFAULT_DATABASE_URL
+    sources: list[SourceConfig] = Field(default_factory=list)
+    history_raw_days: int = Field(default=35, ge=1)
+    history_rollup_days: int = Field(default=730, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured local time zone."""
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``; KeyError when there is none."""
+        for src in self.sources:
+            if src.name == name:
+                return src
+        raise KeyError(name)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+def _environment(env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def _lookup(name: str, env: dict[str, str]) -> str | None:
+    if name in env:
+        return env[name]
+    file_ref = env.get(f"{name}_FILE")
+    if file_ref:
+        return Path(file_ref).read_text(encoding="utf-8").strip()
+    return None
+
+
+def _expand(value: Any, env: dict[str, str], missing: list[str]) -> Any:
+    if isinstance(value, str):
+
+        def repl(match: re.Match[str]) -> str:
+            found = _lookup(match.group(1), env)
+            if found is None:
+                missing.append(match.group(1))
+                return ""
+            return found
+
+        return _VAR.sub(repl, value)
+    if isinstance(value, list):
+        return [_expand(v, env, missing) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, env, missing) for k, v in value.items()}
+    return value
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        lines.append(f"{where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None, *, env_file: Path | None = Path(".env")) -> Config:
+    """Load and validate the configuration; raise ConfigError with readable sentences on any problem."""
+    env = _environment(env_file)
+    path = path or env.get("DESKPULSE_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"Config file {file} does not exist.")
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Config file {file} is not valid TOML: {exc}.") from exc
+    elif _lookup("TRENGO_API_TOKEN", env):
+        raw = {"sources": [{"name": "trengo", "kind": "trengo", "token": "${TRENGO_API_TOKEN}"}]}
+        if env.get("TRENGO_BASE_URL"):
+            raw["sources"][0]["base_url"] = env["TRENGO_BASE_URL"]
+    missing: list[str] = []
+    raw = _expand(raw, env, missing)
+    if missing:
+        names = ", ".join(sorted(set(missing)))
+        raise ConfigError(f"The config refers to environment variables that are not set: {names}.")
+    if env.get("DESKPULSE_DATABASE_URL"):
+        raw["database_url"] = env["DESKPULSE_DATABASE_URL"]
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc)) from exc

@@ -1,0 +1,52 @@
+"""The contract between the sync engine and any vendor connector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from deskpulse.connectors.base import RequestBudget
+from deskpulse.domain.tickets import Agent, Team, Ticket
+
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class Directory:
+    """Teams and agents of one source."""
+
+    teams: list[Team] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+
+
+class Connector(Protocol):
+    """A source's vendor API, already mapped to domain objects. Every method raises ConnectorError."""
+
+    kind: str
+    budget: RequestBudget
+
+    async def fetch_directory(self) -> Directory:
+        """All teams and agents."""
+        ...
+
+    async def fetch_active(self, progress: Progress | None = None) -> list[Ticket]:
+        """Every ticket in the active (open) set; ``progress`` is called with the count fetched so far."""
+        ...
+
+    async def fetch_closed_since(self, since: datetime, progress: Progress | None = None) -> list[Ticket]:
+        """Tickets closed (or touched while closed) since ``since``; may include a few older ones."""
+        ...
+
+    async def fetch_ticket(self, external_id: str) -> Ticket | None:
+        """One ticket by id; None when the vendor no longer has it (deleted or merged)."""
+        ...
+
+    async def check(self) -> str:
+        """One cheap authenticated call; returns a sentence describing what was found."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...

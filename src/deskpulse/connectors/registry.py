@@ -1,0 +1,21 @@
+"""The one place where source kinds are tied to connector classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deskpulse.config import SourceConfig
+from deskpulse.connectors.protocol import Connector
+from deskpulse.connectors.trengo.connector import TrengoConnector
+
+CONNECTORS: dict[str, type[Any]] = {"trengo": TrengoConnector}
+
+
+def build_connector(cfg: SourceConfig, **kwargs: Any) -> Connector:
+    """Instantiate the connector for ``cfg.kind``; kwargs (transport, sleep) are for tests and the demo."""
+    try:
+        cls = CONNECTORS[cfg.kind]
+    except KeyError as exc:  # pragma: no cover - config validation allows only known kinds
+        raise ValueError(f"unknown source kind {cfg.kind!r}") from exc
+    connector: Connector = cls(cfg, **kwargs)
+    return connector

@@ -1,0 +1,94 @@
+"""Dashboard arithmetic: local days, age buckets and closed-ticket windows. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBucket:
+    """One age bucket; ``max_days`` is the exclusive upper bound of whole days elapsed (None = no bound)."""
+
+    key: str
+    label: str
+    sublabel: str
+    max_days: int | None
+
+
+# "today" is by local calendar date; the rest by whole days elapsed since created_at.
+AGE_BUCKETS: tuple[AgeBucket, ...] = (
+    AgeBucket("today", "Today", "created today", None),
+    AgeBucket("week", "< 1 week", "1-6 days", 7),
+    AgeBucket("twoweeks", "1-2 weeks", "7-13 days", 14),
+    AgeBucket("month", "2 weeks - 1 month", "14-29 days", 30),
+    AgeBucket("quarter", "1-3 months", "30-89 days", 90),
+    AgeBucket("older", "> 3 months", "90+ days", None),
+)
+
+
+def local_day_start(now: datetime, tz: tzinfo, days_back: int = 0) -> datetime:
+    """UTC instant of local midnight ``days_back`` days before the local date of ``now`` (DST-safe)."""
+    local_date = now.astimezone(tz).date() - timedelta(days=days_back)
+    return local_midnight(local_date, tz)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """UTC instant at which the local calendar date ``day`` begins."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def age_bucket(created_at: datetime, now: datetime, tz: tzinfo) -> str:
+    """Bucket key of a ticket created at ``created_at`` as seen at ``now`` in time zone ``tz``."""
+    if created_at.astimezone(tz).date() >= now.astimezone(tz).date():
+        return "today"
+    days = (now - created_at) // timedelta(days=1)
+    for bucket in AGE_BUCKETS[1:]:
+        if bucket.max_days is not None and days < bucket.max_days:
+            return bucket.key
+    return "older"
+
+
+@dataclass(frozen=True, slots=True)
+class BucketBounds:
+    """Instants that separate the age buckets, for counting in a database.
+
+    A ticket is ``today`` when created_at >= today_start; otherwise it is in the first bucket whose
+    ``created_after`` bound it exceeds (created_at > now - max_days days, i.e. fewer whole days elapsed).
+    """
+
+    today_start: datetime
+    created_after: tuple[tuple[str, datetime], ...]
+
+
+def bucket_bounds(now: datetime, tz: tzinfo) -> BucketBounds:
+    """The separating instants of AGE_BUCKETS at ``now``."""
+    limits = tuple(
+        (b.key, now - timedelta(days=b.max_days)) for b in AGE_BUCKETS[1:] if b.max_days is not None
+    )
+    return BucketBounds(today_start=local_day_start(now, tz), created_after=limits)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedWindows:
+    """Starts of the closed-ticket windows: today, last 7 / 30 / 90 local days (today included)."""
+
+    today: datetime
+    week: datetime
+    month: datetime
+    quarter: datetime
+
+
+def closed_windows(now: datetime, tz: tzinfo) -> ClosedWindows:
+    """Window starts for closed statistics, each at a local midnight."""
+    return ClosedWindows(
+        today=local_day_start(now, tz),
+        week=local_day_start(now, tz, 6),
+        month=local_day_start(now, tz, 29),
+        quarter=local_day_start(now, tz, 89),
+    )
+
+
+def local_date(instant: datetime, tz: tzinfo) -> date:
+    """The local calendar date of an instant."""
+    return instant.astimezone(tz).date()

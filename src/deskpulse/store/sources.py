@@ -1,0 +1,58 @@
+"""Source rows: registration and health bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from deskpulse.config import SourceConfig
+from deskpulse.store.tables import SourceRow
+
+
+def ensure_source(session: Session, cfg: SourceConfig) -> SourceRow:
+    """The row for ``cfg.name``, created (or its kind/base URL refreshed) as needed."""
+    row = session.scalar(select(SourceRow).where(SourceRow.name == cfg.name))
+    if row is None:
+        row = SourceRow(name=cfg.name, kind=cfg.kind, base_url=cfg.base_url, permanent_failure=False)
+        session.add(row)
+        session.flush()
+    else:
+        row.kind, row.base_url = cfg.kind, cfg.base_url
+    return row
+
+
+def mark_failed(session: Session, source_id: int, *, at: datetime, reason: str, permanent: bool) -> None:
+    """Record a failed cycle: the source is stale since its first failure, with the newest reason."""
+    row = session.get(SourceRow, source_id)
+    if row is None:
+        return
+    row.last_attempt_at = at
+    row.last_error = reason
+    row.last_error_at = at
+    row.permanent_failure = permanent
+    if row.stale_since is None:
+        row.stale_since = at
+
+
+def try_lease(session: Session, source_id: int, owner: str, *, now: datetime, until: datetime) -> bool:
+    """Claim the source for one cycle (compare-and-set); False when another live worker holds it."""
+    result = session.execute(
+        update(SourceRow)
+        .where(SourceRow.id == source_id)
+        .where(
+            (SourceRow.lease_owner.is_(None)) | (SourceRow.lease_expires_at < now) | (SourceRow.lease_owner == owner)
+        )
+        .values(lease_owner=owner, lease_expires_at=until)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_lease(session: Session, source_id: int, owner: str) -> None:
+    """Give the lease back (only if we still hold it)."""
+    session.execute(
+        update(SourceRow)
+        .where(SourceRow.id == source_id, SourceRow.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )

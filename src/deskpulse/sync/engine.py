@@ -1,0 +1,206 @@
+"""One sync cycle of one source: fetch everything first, then commit it all at once or nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from deskpulse.clock import utcnow
+from deskpulse.config import Config, SourceConfig
+from deskpulse.connectors.base import ConnectorError
+from deskpulse.connectors.protocol import Connector, Directory, Progress
+from deskpulse.domain.board import local_day_start
+from deskpulse.domain.tickets import Ticket
+from deskpulse.store.db import Database
+from deskpulse.store.sources import ensure_source, mark_failed
+from deskpulse.store.tables import SourceRow, TicketRow
+from deskpulse.sync.upsert import UpsertStats, upsert_directory, upsert_tickets, write_snapshot
+
+log = logging.getLogger(__name__)
+# The closed sweep re-reads a little before its watermark: Trengo orders by last message date, not by
+# closing time, and a late write can land just behind the previous sweep.
+SWEEP_OVERLAP = timedelta(minutes=10)
+# Tickets that left the open list are looked up one by one, up to this many per cycle, to tell
+# "closed" from "deleted" from "moved between the two list passes".
+MAX_DEPARTED_LOOKUPS = 40
+
+
+@dataclass(slots=True)
+class CycleResult:
+    """Outcome of one cycle."""
+
+    ok: bool
+    source: str
+    started_at: datetime
+    seconds: float
+    requests: int
+    active: int = 0
+    closed_seen: int = 0
+    stats: UpsertStats = field(default_factory=UpsertStats)
+    error: str | None = None
+    permanent: bool = False
+    directory_refreshed: bool = False
+    swept_closed: bool = False
+
+
+@dataclass(slots=True)
+class _Fetched:
+    active: list[Ticket]
+    closed: list[Ticket]
+    directory: Directory | None
+    departed_found: list[Ticket]
+    deleted: set[str]
+    sweep_started: datetime | None
+
+
+class SyncEngine:
+    """Runs cycles for one source against the store."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        source: SourceConfig,
+        connector: Connector,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.source = source
+        self.connector = connector
+        self.clock = clock
+        with db.session() as session:
+            self.source_id = ensure_source(session, source).id
+
+    def _state(self) -> SourceRow:
+        with self.db.session() as session:
+            row = session.get(SourceRow, self.source_id)
+            assert row is not None
+            return row
+
+    async def run_cycle(self, progress: Progress | None = None) -> CycleResult:
+        """Fetch, then write in one transaction; on any failure write nothing but the stale mark."""
+        started = self.clock()
+        t0 = time.perf_counter()
+        requests_before = self.connector.budget.requests_made
+        result = CycleResult(ok=False, source=self.source.name, started_at=started, seconds=0.0, requests=0)
+        try:
+            state = await asyncio.to_thread(self._state)
+            fetched = await self._fetch(state, started, progress)
+            result.stats = await asyncio.to_thread(self._commit, fetched, started)
+            result.ok = True
+            result.active = len(fetched.active)
+            result.closed_seen = len(fetched.closed)
+            result.directory_refreshed = fetched.directory is not None
+            result.swept_closed = fetched.sweep_started is not None
+        except ConnectorError as exc:
+            result.error, result.permanent = exc.message, exc.permanent
+        except Exception as exc:  # a bug or a store outage must not kill the scheduler loop
+            log.exception("sync cycle of %s failed", self.source.name)
+            result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.seconds = time.perf_counter() - t0
+        result.requests = self.connector.budget.requests_made - requests_before
+        await asyncio.to_thread(self._record_health, result)
+        return result
+
+    async def _fetch(self, state: SourceRow, now: datetime, progress: Progress | None) -> _Fetched:
+        directory = None
+        due = timedelta(seconds=self.source.directory_refresh_seconds)
+        if state.directory_refreshed_at is None or now - state.directory_refreshed_at >= due:
+            directory = await self.connector.fetch_directory()
+        active = await self.connector.fetch_active(progress)
+        closed: list[Ticket] = []
+        sweep_started = None
+        sweep_due = timedelta(seconds=self.source.closed_sweep_seconds)
+        if state.closed_swept_at is None or now - state.closed_swept_at >= sweep_due:
+            since = (
+                state.closed_watermark - SWEEP_OVERLAP
+                if state.closed_watermark is not None
+                else now - timedelta(days=self.source.closed_backfill_days)
+            )
+            closed = await self.connector.fetch_closed_since(since)
+            sweep_started = now
+        departed_found, deleted = await self._look_up_departed(active, closed)
+        return _Fetched(active, closed, directory, departed_found, deleted, sweep_started)
+
+    async def _look_up_departed(self, active: list[Ticket], closed: list[Ticket]) -> tuple[list[Ticket], set[str]]:
+        known = {t.external_id for t in active} | {t.external_id for t in closed}
+        stored_active = await asyncio.to_thread(self._stored_active_ids)
+        departed = sorted(stored_active - known)[:MAX_DEPARTED_LOOKUPS]
+        found: list[Ticket] = []
+        deleted: set[str] = set()
+        for ext_id in departed:
+            ticket = await self.connector.fetch_ticket(ext_id)
+            if ticket is None:
+                deleted.add(ext_id)
+            else:
+                found.append(ticket)
+        return found, deleted
+
+    def _stored_active_ids(self) -> set[str]:
+        with self.db.session() as session:
+            return set(
+                session.scalars(
+                    select(TicketRow.external_id).where(
+                        TicketRow.source_id == self.source_id, TicketRow.is_active.is_(True)
+                    )
+                )
+            )
+
+    def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
+        active_ids = {t.external_id for t in fetched.active}
+        # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
+        active_ids |= {t.external_id for t in fetched.departed_found if t.status_category.is_active}
+        seen = [*fetched.closed, *fetched.departed_found, *fetched.active]
+        with self.db.session() as session:
+            if fetched.directory is not None:
+                upsert_directory(session, self.source_id, fetched.directory)
+            stats = upsert_tickets(
+                session,
+                self.source_id,
+                now=now,
+                seen=seen,
+                active_ids=active_ids,
+                deleted_ids=fetched.deleted,
+                complete_active_set=True,
+            )
+            session.flush()
+            write_snapshot(session, self.source_id, at=now, day_start=local_day_start(now, self.config.tz))
+            row = session.get(SourceRow, self.source_id)
+            assert row is not None
+            if fetched.directory is not None:
+                row.directory_refreshed_at = now
+            if fetched.sweep_started is not None:
+                row.closed_swept_at = now
+                row.closed_watermark = fetched.sweep_started
+            row.last_ok_at = now
+            row.stale_since = None
+            row.last_error = None
+            row.permanent_failure = False
+        return stats
+
+    def _record_health(self, result: CycleResult) -> None:
+        with self.db.session() as session:
+            if not result.ok:
+                mark_failed(
+                    session,
+                    self.source_id,
+                    at=result.started_at,
+                    reason=result.error or "unknown error",
+                    permanent=result.permanent,
+                )
+            row = session.get(SourceRow, self.source_id)
+            if row is None:
+                return
+            row.last_attempt_at = result.started_at
+            row.last_cycle_seconds = result.seconds
+            row.last_cycle_requests = result.requests
+            row.budget_limit = self.connector.budget.vendor_limit
+            row.budget_remaining = self.connector.budget.remaining

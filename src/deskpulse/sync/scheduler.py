@@ -1,0 +1,146 @@
+"""Runs every source's cycles on its cadence, inside the vendor's request budget, under a lease."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deskpulse.clock import utcnow
+from deskpulse.config import Config, SourceConfig
+from deskpulse.connectors.protocol import Connector, Progress
+from deskpulse.store.db import Database
+from deskpulse.store.sources import release_lease, try_lease
+from deskpulse.store.tables import SourceRow
+from deskpulse.sync.engine import CycleResult, SyncEngine
+from deskpulse.sync.retention import apply_retention
+
+log = logging.getLogger(__name__)
+HEADROOM = 1.1  # plan cycles so that they use at most ~90% of the share of the budget we gave ourselves
+PERMANENT_RETRY_SECONDS = 300.0
+RETENTION_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """How long to wait before the next cycle, and a sentence when the budget forced a longer wait."""
+
+    seconds: float
+    note: str | None
+
+
+def plan_cadence(source: SourceConfig, requests_last_cycle: int, budget_per_minute: int) -> Cadence:
+    """Stretch the poll interval when one cycle needs more requests than the budget allows per interval."""
+    needed = requests_last_cycle * 60.0 / max(1, budget_per_minute) * HEADROOM
+    if needed <= source.poll_seconds:
+        return Cadence(source.poll_seconds, None)
+    note = (
+        f"a full cycle needs {requests_last_cycle} requests; at {budget_per_minute} requests/minute "
+        f"polling every {needed:.0f} s instead of every {source.poll_seconds:.0f} s"
+    )
+    return Cadence(needed, note)
+
+
+def default_owner() -> str:
+    """A lease owner name unique to this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Scheduler:
+    """Polls each configured source; many schedulers (processes) can share one database safely."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        connectors: dict[str, Connector],
+        *,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.owner = owner or default_owner()
+        self.clock = clock
+        self.engines = {
+            s.name: SyncEngine(db, config, s, connectors[s.name], clock=clock) for s in config.sources
+        }
+        self._next_run: dict[str, datetime] = {}
+        self._last_retention: datetime | None = None
+
+    async def run_source(self, name: str, progress: Progress | None = None) -> CycleResult | None:
+        """One leased cycle of one source; None when another process holds the lease."""
+        engine = self.engines[name]
+        now = self.clock()
+        lease_for = timedelta(seconds=max(300.0, engine.source.poll_seconds * 5))
+        with self.db.session() as session:
+            if not try_lease(session, engine.source_id, self.owner, now=now, until=now + lease_for):
+                return None
+        try:
+            result = await engine.run_cycle(progress)
+        finally:
+            with self.db.session() as session:
+                release_lease(session, engine.source_id, self.owner)
+        self._schedule_next(engine, result)
+        return result
+
+    def _schedule_next(self, engine: SyncEngine, result: CycleResult) -> None:
+        cadence = plan_cadence(engine.source, result.requests, engine.connector.budget.limit)
+        wait = PERMANENT_RETRY_SECONDS if result.permanent else cadence.seconds
+        due = result.started_at + timedelta(seconds=wait)
+        self._next_run[engine.source.name] = due
+        with self.db.session() as session:
+            row = session.get(SourceRow, engine.source_id)
+            if row is not None:
+                row.next_run_at = due
+                row.schedule_note = cadence.note
+        if result.ok:
+            log.info(
+                "synced %s: %d active, %d requests, %.1f s",
+                result.source,
+                result.active,
+                result.requests,
+                result.seconds,
+            )
+        else:
+            log.warning("sync of %s failed: %s", result.source, result.error)
+
+    async def run_once(self, only: str | None = None, progress: Progress | None = None) -> list[CycleResult]:
+        """One cycle for every source (or just ``only``), ignoring cadence; for `deskpulse sync --once`."""
+        results = []
+        for name in self.engines:
+            if only is None or name == only:
+                result = await self.run_source(name, progress)
+                if result is not None:
+                    results.append(result)
+        return results
+
+    def _retention_due(self, now: datetime) -> bool:
+        return self._last_retention is None or now - self._last_retention >= RETENTION_EVERY
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Loop until ``stop`` is set: run each source when it is due, and the retention job hourly."""
+        while not stop.is_set():
+            now = self.clock()
+            due = [n for n in self.engines if self._next_run.get(n, now) <= now]
+            if due:
+                await asyncio.gather(*(self.run_source(n) for n in due))
+            if self._retention_due(now):
+                self._last_retention = now
+                await asyncio.to_thread(
+                    apply_retention, self.db, now, self.config.history_raw_days, self.config.history_rollup_days
+                )
+            next_due = min(self._next_run.values(), default=now + timedelta(seconds=5))
+            sleep_for = min(5.0, max(0.2, (next_due - self.clock()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=sleep_for)
+
+    async def aclose(self) -> None:
+        """Close every connector."""
+        for engine in self.engines.values():
+            await engine.connector.aclose()

@@ -1,0 +1,114 @@
+"""JSON of the live ticket dashboard: summary, teams, agents, age buckets, closed statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from deskpulse.clock import utcnow
+from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows
+from deskpulse.store import queries
+from deskpulse.web.deps import AppConfig, DbSession, Sources
+
+router = APIRouter(tags=["dashboard"])
+
+
+class Summary(BaseModel):
+    total: int
+    new: int
+    assigned: int
+    new_today: int
+
+
+class TeamOut(BaseModel):
+    id: str | None
+    name: str
+    total: int
+    new: int
+    assigned: int
+    source: str
+
+
+class UserOut(BaseModel):
+    id: str
+    name: str
+    assigned: int
+    source: str
+
+
+class AgeBucketOut(BaseModel):
+    key: str
+    label: str
+    sublabel: str
+    count: int
+
+
+class DashboardOut(BaseModel):
+    summary: Summary
+    teams: list[TeamOut]
+    users: list[UserOut]
+    age_buckets: list[AgeBucketOut]
+    last_updated: datetime | None
+    stale_since: datetime | None
+    stale_reason: str | None
+    timezone: str
+
+
+class DailyCount(BaseModel):
+    date: str
+    count: int
+
+
+class ClosedOut(BaseModel):
+    closed_today: int
+    closed_week: int
+    closed_month: int
+    closed_90d: int
+    created_today_closed: int
+    daily_counts: list[DailyCount]
+    fetched_at: datetime | None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown source"}}
+
+
+@router.get("/api/dashboard", response_model=DashboardOut, responses=ERRORS)
+def dashboard(session: DbSession, config: AppConfig, sources: Sources) -> DashboardOut:
+    """Open tickets now: totals, per team, per agent, by age; read from the store (no vendor call)."""
+    now = utcnow()
+    bounds = bucket_bounds(now, config.tz)
+    ids = sources.ids
+    counts = queries.age_counts(session, ids, bounds)
+    stale_since, reason = sources.stale
+    return DashboardOut(
+        summary=Summary(**queries.summary(session, ids, bounds.today_start)),
+        teams=[
+            TeamOut(id=t.id, name=t.name, total=t.total, new=t.new, assigned=t.assigned, source=t.source)
+            for t in queries.per_team(session, ids)
+        ],
+        users=[
+            UserOut(id=a.id, name=a.name, assigned=a.assigned, source=a.source)
+            for a in queries.per_agent(session, ids)
+        ],
+        age_buckets=[
+            AgeBucketOut(key=b.key, label=b.label, sublabel=b.sublabel, count=counts[b.key]) for b in AGE_BUCKETS
+        ],
+        last_updated=sources.last_updated,
+        stale_since=stale_since,
+        stale_reason=reason,
+        timezone=config.timezone,
+    )
+
+
+@router.get("/api/closed", response_model=ClosedOut, responses=ERRORS)
+def closed(session: DbSession, config: AppConfig, sources: Sources) -> ClosedOut:
+    """Closed-ticket statistics by local calendar day (windows include today)."""
+    figures, per_day = queries.closed_stats(session, sources.ids, closed_windows(utcnow(), config.tz), config.tz)
+    return ClosedOut(
+        **figures,
+        daily_counts=[DailyCount(date=d.isoformat(), count=n) for d, n in per_day],
+        fetched_at=sources.last_updated,
+    )

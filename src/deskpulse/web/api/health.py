@@ -1,0 +1,91 @@
+"""Process and per-source health: the place to see whether data is fresh and why not."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from deskpulse import __version__
+from deskpulse.store.tables import SourceRow
+from deskpulse.web.deps import AppConfig, DbSession
+
+router = APIRouter(tags=["health"])
+
+
+class SourceHealth(BaseModel):
+    name: str
+    kind: str
+    ok: bool
+    last_ok_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    stale_since: datetime | None
+    permanent_failure: bool
+    last_cycle_seconds: float | None
+    last_cycle_requests: int | None
+    budget_limit: int | None
+    budget_remaining: int | None
+    next_run_at: datetime | None
+    schedule_note: str | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    pid: int
+    uptime_seconds: float
+    database: str
+    sync_running: bool
+    sources: list[SourceHealth]
+
+
+@router.get("/health", response_model=HealthOut)
+def health(request: Request, session: DbSession, config: AppConfig) -> HealthOut:
+    """``status`` is ok, degraded (a source is stale) or starting (a source never synced)."""
+    names = [s.name for s in config.sources]
+    rows = {r.name: r for r in session.scalars(select(SourceRow).where(SourceRow.name.in_(names)))}
+    out = []
+    for name in names:
+        r = rows.get(name)
+        if r is None:
+            continue
+        out.append(
+            SourceHealth(
+                name=r.name,
+                kind=r.kind,
+                ok=r.last_ok_at is not None and r.stale_since is None,
+                last_ok_at=r.last_ok_at,
+                last_attempt_at=r.last_attempt_at,
+                last_error=r.last_error,
+                last_error_at=r.last_error_at,
+                stale_since=r.stale_since,
+                permanent_failure=r.permanent_failure,
+                last_cycle_seconds=r.last_cycle_seconds,
+                last_cycle_requests=r.last_cycle_requests,
+                budget_limit=r.budget_limit,
+                budget_remaining=r.budget_remaining,
+                next_run_at=r.next_run_at,
+                schedule_note=r.schedule_note,
+            )
+        )
+    if any(s.stale_since is not None for s in out):
+        status = "degraded"
+    elif any(s.last_ok_at is None for s in out) or len(out) < len(names):
+        status = "starting"
+    else:
+        status = "ok"
+    return HealthOut(
+        status=status,
+        version=__version__,
+        pid=os.getpid(),
+        uptime_seconds=round(time.monotonic() - request.app.state.started_monotonic, 1),
+        database=request.app.state.db.dialect,
+        sync_running=request.app.state.scheduler_task is not None,
+        sources=out,
+    )

@@ -1,0 +1,227 @@
+"""Vega-Lite chart specs built in Python, so the live page and the PDF/e-mail reports share one definition.
+
+The specs are plain dicts (JSON-ready). Timestamps are ISO strings; Vega-Lite parses them as instants and,
+with no ``utc`` scale, shows them in the viewer's local time. The browser bundle (Vega, Vega-Lite,
+vega-embed) comes from ``vl_convert`` at run time and is never committed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any
+
+__all__ = [
+    "HISTORY_SERIES",
+    "THEMES",
+    "closed_per_day_spec",
+    "history_chart_spec",
+    "vega_bundle_etag",
+    "vega_bundle_js",
+]
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+THEMES = ("light", "dark")
+
+# (field, label, dash) in legend order. Dashes keep the series apart without relying on colour alone.
+HISTORY_SERIES: tuple[tuple[str, str, list[int]], ...] = (
+    ("total", "Total", []),
+    ("open", "Open", [6, 3]),
+    ("assigned", "Assigned", [2, 2]),
+)
+
+_PALETTE: dict[str, dict[str, Any]] = {
+    "light": {
+        "text": "#1f2937",
+        "muted": "#4b5563",
+        "grid": "#e5e7eb",
+        "domain": "#9ca3af",
+        "series": ["#4338ca", "#c2410c", "#047857"],
+        "bar": "#4338ca",
+        "rule": "#6b7280",
+    },
+    "dark": {
+        "text": "#e5e7eb",
+        "muted": "#9ca3af",
+        "grid": "#334155",
+        "domain": "#64748b",
+        "series": ["#a5b4fc", "#fdba74", "#6ee7b7"],
+        "bar": "#a5b4fc",
+        "rule": "#94a3b8",
+    },
+}
+
+# Axis label format and tooltip format per history range (d3-time-format, local time).
+_RANGE_FORMATS: dict[str, tuple[str, str]] = {
+    "24h": ("%H:%M", "%a %H:%M"),
+    "7d": ("%a %d", "%a %d %b %H:%M"),
+    "30d": ("%d %b", "%a %d %b %H:%M"),
+    "1y": ("%b %Y", "%a %d %b %Y %H:%M"),
+}
+
+
+def _palette(theme: str) -> dict[str, Any]:
+    if theme not in _PALETTE:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}; got {theme!r}")
+    return _PALETTE[theme]
+
+
+def _config(theme: str) -> dict[str, Any]:
+    """Theme config: transparent background so the page's card colour shows through."""
+    p = _palette(theme)
+    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+    return {
+        "background": None,
+        "font": font,
+        "view": {"stroke": None},
+        "axis": {
+            "labelColor": p["muted"],
+            "titleColor": p["text"],
+            "gridColor": p["grid"],
+            "domainColor": p["domain"],
+            "tickColor": p["domain"],
+            "labelFontSize": 12,
+            "titleFontSize": 12,
+            "titleFontWeight": "normal",
+        },
+        "legend": {"labelColor": p["text"], "titleColor": p["text"], "labelFontSize": 13, "symbolStrokeWidth": 3},
+        "title": {"color": p["text"], "subtitleColor": p["muted"]},
+        "text": {"color": p["muted"]},
+    }
+
+
+def _size(width: int | str, height: int | str) -> dict[str, Any]:
+    size: dict[str, Any] = {"width": width, "height": height}
+    if "container" in (width, height):
+        size["autosize"] = {"type": "fit", "contains": "padding", "resize": True}
+    return size
+
+
+def history_chart_spec(
+    points: list[dict[str, Any]],
+    *,
+    range_key: str,
+    theme: str = "light",
+    width: int | str = "container",
+    height: int | str = "container",
+) -> dict[str, Any]:
+    """Line chart of total/open/assigned over time from points ``{ts, open, assigned, total, closed}``.
+
+    One line per series (colour and dash), a legend, and a hover rule whose tooltip lists all three values.
+    The data set is named ``history`` so a live page can swap its rows without re-embedding.
+    """
+    if range_key not in _RANGE_FORMATS:
+        raise ValueError(f"range_key must be one of {', '.join(_RANGE_FORMATS)}; got {range_key!r}")
+    p = _palette(theme)
+    axis_format, tip_format = _RANGE_FORMATS[range_key]
+    fields = [f for f, _, _ in HISTORY_SERIES]
+    labels = [label for _, label, _ in HISTORY_SERIES]
+    rows = [{"ts": pt["ts"], **{f: pt.get(f) for f in fields}} for pt in points]
+    x = {"field": "ts", "type": "temporal", "title": None, "axis": {"format": axis_format, "labelOverlap": True}}
+    label_of = " : ".join(f"datum.series === '{f}' ? '{label}'" for f, label, _ in HISTORY_SERIES)
+    # Same field, title and legend on colour and dash: Vega-Lite merges them into one legend.
+    legend = {"orient": "top", "direction": "horizontal", "symbolType": "stroke", "symbolSize": 300}
+    lines = {
+        "transform": [
+            {"fold": fields, "as": ["series", "count"]},
+            {"calculate": f"{label_of} : datum.series", "as": "label"},
+        ],
+        "mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "monotone"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "count", "type": "quantitative", "title": "Tickets", "axis": {"tickMinStep": 1}},
+            "color": {
+                "field": "label",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": labels, "range": p["series"]},
+                "legend": legend,
+            },
+            "strokeDash": {
+                "field": "label",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": labels, "range": [d for _, _, d in HISTORY_SERIES]},
+                "legend": legend,
+            },
+        },
+    }
+    tooltip = [{"field": "ts", "type": "temporal", "title": "Time", "format": tip_format}]
+    tooltip += [{"field": f, "type": "quantitative", "title": label} for f, label, _ in HISTORY_SERIES]
+    hover = {
+        "params": [
+            {
+                "name": "hover",
+                "select": {"type": "point", "encodings": ["x"], "nearest": True, "on": "pointerover", "clear": "pointerout"},
+            }
+        ],
+        "mark": {"type": "rule", "color": p["rule"], "strokeWidth": 1},
+        "encoding": {
+            "x": x,
+            "opacity": {"condition": {"param": "hover", "empty": False, "value": 0.8}, "value": 0},
+            "tooltip": tooltip,
+        },
+    }
+    return {
+        "$schema": SCHEMA,
+        "description": "Open, assigned and total tickets over time",
+        **_size(width, height),
+        "data": {"name": "history", "values": rows},
+        "layer": [lines, hover],
+        "config": _config(theme),
+    }
+
+
+def closed_per_day_spec(
+    daily_counts: list[dict[str, Any]],
+    *,
+    theme: str = "light",
+    width: int | str = "container",
+    height: int | str = "container",
+) -> dict[str, Any]:
+    """Bar chart of tickets closed per local calendar day from ``{date: 'YYYY-MM-DD', count}`` rows.
+
+    Dates are calendar days, not instants, so they are placed on a UTC scale to stop the viewer's time zone
+    shifting a bar onto the neighbouring day. The data set is named ``closed_per_day``.
+    """
+    p = _palette(theme)
+    rows = [{"date": str(d["date"]), "count": int(d["count"])} for d in daily_counts]
+    x = {
+        "field": "date",
+        "type": "ordinal",
+        "timeUnit": "utcyearmonthdate",
+        "title": None,
+        "axis": {"format": "%-d %b", "labelOverlap": "greedy", "labelAngle": 0, "grid": False},
+    }
+    return {
+        "$schema": SCHEMA,
+        "description": "Tickets closed per day",
+        **_size(width, height),
+        "data": {"name": "closed_per_day", "values": rows},
+        "mark": {"type": "bar", "color": p["bar"], "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2},
+        "encoding": {
+            "x": x,
+            "y": {"field": "count", "type": "quantitative", "title": "Closed", "axis": {"tickMinStep": 1}},
+            "tooltip": [
+                {"field": "date", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "Day", "format": "%a %d %b"},
+                {"field": "count", "type": "quantitative", "title": "Closed"},
+            ],
+        },
+        "config": _config(theme),
+    }
+
+
+@functools.cache
+def vega_bundle_js() -> str:
+    """Vega + Vega-Lite + vega-embed as one classic script that sets ``window.vegaEmbed`` (built once, ~3 s)."""
+    import vl_convert
+
+    bundle: str = vl_convert.javascript_bundle()
+    return bundle
+
+
+@functools.cache
+def vega_bundle_etag() -> str:
+    """A strong ETag for the bundle: a hash of its text."""
+    digest = hashlib.sha256(vega_bundle_js().encode("utf-8")).hexdigest()[:32]
+    return f'"{digest}"'

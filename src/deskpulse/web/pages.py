@@ -1,0 +1,100 @@
+"""HTML pages, the chart specs they embed, and the Vega browser bundle."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from deskpulse import __version__
+from deskpulse.web import charts
+
+router = APIRouter(tags=["pages"])
+
+HISTORY_RANGES = ("24h", "7d", "30d", "1y")
+REFRESH_SECONDS = 30
+# The bundle URL carries the app and vl-convert versions, so a year-long cache is safe across upgrades.
+BUNDLE_MAX_AGE = 365 * 24 * 3600
+
+ThemeQuery = Annotated[str, Query(description="light or dark")]
+
+
+def _bundle_version() -> str:
+    try:
+        import vl_convert
+
+        vl = str(getattr(vl_convert, "__version__", "0"))
+    except ImportError:  # pragma: no cover - vl-convert is a dependency
+        vl = "0"
+    return f"{__version__}-{vl}"
+
+
+def _check_theme(theme: str) -> str:
+    if theme not in charts.THEMES:
+        raise HTTPException(400, detail=f"theme must be one of {', '.join(charts.THEMES)}; got {theme!r}.")
+    return theme
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def dashboard_page(request: Request, source: Annotated[str | None, Query()] = None) -> Response:
+    """The live ticket dashboard."""
+    config = request.app.state.config
+    names = [s.name for s in config.sources]
+    selected = source if source in names else None
+    context: dict[str, Any] = {
+        "root": request.scope.get("root_path", ""),
+        "sources": names,
+        "selected_source": selected,
+        "timezone": config.timezone,
+        "version": __version__,
+        "bundle_version": _bundle_version(),
+        "ranges": HISTORY_RANGES,
+        "default_range": HISTORY_RANGES[0],
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    return request.app.state.templates.TemplateResponse(request, "dashboard.html", context)  # type: ignore[no-any-return]
+
+
+@router.get("/assets/vega-bundle.js", include_in_schema=False)
+def vega_bundle(request: Request) -> Response:
+    """Vega, Vega-Lite and vega-embed as one classic script; built once per process (a sync route: no event-loop stall)."""
+    etag = charts.vega_bundle_etag()
+    headers = {"Cache-Control": f"public, max-age={BUNDLE_MAX_AGE}, immutable", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(charts.vega_bundle_js(), media_type="application/javascript", headers=headers)
+
+
+@router.get(
+    "/api/charts/history",
+    tags=["charts"],
+    responses={400: {"description": "Bad range or theme"}, 404: {"description": "Unknown source"}},
+)
+async def history_chart(
+    request: Request,
+    source: Annotated[str | None, Query(description="One configured source; all when omitted")] = None,
+    range_key: Annotated[str, Query(alias="range", description="24h, 7d, 30d or 1y")] = "24h",
+    theme: ThemeQuery = "light",
+) -> dict[str, Any]:
+    """Vega-Lite spec of the history timeline with its points inlined (data set ``history``)."""
+    if range_key not in HISTORY_RANGES:
+        raise HTTPException(400, detail=f"range must be one of {', '.join(HISTORY_RANGES)}; got {range_key!r}.")
+    _check_theme(theme)
+    from deskpulse.web.api import history as history_api
+
+    fetch = history_api.history_points
+    if inspect.iscoroutinefunction(fetch):
+        points = await fetch(request, source, range_key)
+    else:
+        points = await run_in_threadpool(fetch, request, source, range_key)
+    return charts.history_chart_spec(points, range_key=range_key, theme=theme)
+
+
+@router.get("/api/charts/closed-per-day", tags=["charts"], responses={400: {"description": "Bad theme"}})
+def closed_per_day_chart(theme: ThemeQuery = "light") -> dict[str, Any]:
+    """Vega-Lite spec of closed tickets per day, without rows: the page fills data set ``closed_per_day``
+    from ``/api/closed`` on each refresh."""
+    return charts.closed_per_day_spec([], theme=_check_theme(theme))

@@ -1,0 +1,64 @@
+"""Helpers for tests: a connector wired in-process to a simulator, a recording sleep, a settable clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx2
+
+from deskpulse.config import Config, SourceConfig
+from deskpulse.connectors.trengo.connector import TrengoConnector
+from deskpulse.simulators.trengo import create_app
+from deskpulse.simulators.trengo_scenario import TrengoScenario
+
+SIM_BASE = "http://sim.test/api/v2"
+SIM_TOKEN = "sim-token"
+
+
+@dataclass
+class RecordingSleep:
+    """Stands in for asyncio.sleep: records the waits instead of waiting."""
+
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@dataclass
+class Clock:
+    """A settable UTC clock for code that takes ``clock=``."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def source_config(name: str = "trengo", **overrides: Any) -> SourceConfig:
+    """A Trengo source pointed at the in-process simulator."""
+    values: dict[str, Any] = {"name": name, "kind": "trengo", "base_url": SIM_BASE, "token": SIM_TOKEN}
+    values.update(overrides)
+    return SourceConfig(**values)
+
+
+def config_for(*sources: SourceConfig, database_url: str = "sqlite://", tz: str = "Europe/Amsterdam") -> Config:
+    """A Config holding ``sources``."""
+    return Config(timezone=tz, database_url=database_url, sources=list(sources))
+
+
+def simulator(scenario: TrengoScenario, **kwargs: Any) -> Any:
+    """The Trengo simulator app for ``scenario``."""
+    return create_app(scenario, token=SIM_TOKEN, **kwargs)
+
+
+def connector_for(app: Any, cfg: SourceConfig | None = None, sleep: RecordingSleep | None = None) -> TrengoConnector:
+    """A real TrengoConnector whose HTTP goes in-process to ``app``."""
+    return TrengoConnector(
+        cfg or source_config(), transport=httpx2.ASGITransport(app=app), sleep=sleep or RecordingSleep()
+    )
