@@ -19,7 +19,7 @@ from deskpulse.connectors.registry import build_connector
 from deskpulse.store.db import Database
 
 app = typer.Typer(help="deskpulse: live service-desk dashboards from your helpdesk's API.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML config file (default: $DESKPULSE_CONFIG, or env only)")
 ]

@@ -30,6 +30,7 @@ from deskpulse.web.app import create_app, prepare_store
 
 DEMO_TOKEN = "demo-token"  # noqa: S105  (the simulator's own, public token)
 DEMO_SOURCE = "trengo-demo"
+DEMO_RATE_LIMIT = 1200
 
 
 def free_port() -> int:
@@ -48,9 +49,19 @@ def demo_config(sim_port: int, data_dir: Path) -> Config:
         token=DEMO_TOKEN,
         poll_seconds=15,
         closed_sweep_seconds=60,
+        closed_backfill_days=30,
+        # The simulator publishes a higher limit than Trengo's 120/minute so the demo fills in seconds.
+        requests_per_minute=DEMO_RATE_LIMIT,
         directory_refresh_seconds=600,
     )
     return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=[source])
+
+
+def _ended_at(ticket: Ticket) -> datetime | None:
+    """When a ticket stopped being open work: its closing time, or (spam/invalid) its last update."""
+    if ticket.closed_at is not None:
+        return ticket.closed_at
+    return None if ticket.status_category.is_active else (ticket.updated_at or ticket.created_at)
 
 
 def reconstruct_history(
@@ -61,11 +72,12 @@ def reconstruct_history(
     The demo's backfilled months are what the simulated desk really went through (tickets still present),
     counted the way a sync would have counted them, not invented numbers.
     """
+    ended = {t.external_id: _ended_at(t) for t in tickets}
     created = sorted(t.created_at for t in tickets)
-    closed = sorted(t.closed_at for t in tickets if t.closed_at is not None)
+    closed = sorted(e for e in ended.values() if e is not None)
     assigned = sorted(t.assigned_at for t in tickets if t.assigned_at is not None)
     closed_assigned = sorted(
-        t.closed_at for t in tickets if t.closed_at is not None and t.assigned_at is not None
+        e for t in tickets if (e := ended[t.external_id]) is not None and t.assigned_at is not None
     )
     points = []
     at = start
@@ -112,7 +124,7 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     for leftover in data_dir.glob("demo.db*"):
         leftover.unlink()
     # A busy desk, so the board visibly moves while you watch.
-    scenario = TrengoScenario(seed=7, open_tickets=320, teams=6, agents=15, history_days=120, closed_per_day=400)
+    scenario = TrengoScenario(seed=7, open_tickets=320, teams=6, agents=15, history_days=120, closed_per_day=150)
     sim_port = free_port()
     config = demo_config(sim_port, data_dir)
     db = Database(config.database_url)
@@ -121,8 +133,8 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     opened = len(scenario.open_tickets())
     say(f"demo: simulator on 127.0.0.1:{sim_port}, {opened} open tickets, {points} history points backfilled")
 
-    sim = uvicorn.Server(uvicorn.Config(create_simulator(scenario, token=DEMO_TOKEN), host="127.0.0.1",
-                                        port=sim_port, log_level="warning"))  # fmt: skip
+    sim_app = create_simulator(scenario, token=DEMO_TOKEN, rate_limit_per_minute=DEMO_RATE_LIMIT)
+    sim = uvicorn.Server(uvicorn.Config(sim_app, host="127.0.0.1", port=sim_port, log_level="warning"))
     web = uvicorn.Server(
         uvicorn.Config(create_app(config, db=db, run_sync=True), host=host, port=port, log_level="warning")
     )

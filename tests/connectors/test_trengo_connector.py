@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
-from support import RecordingSleep, connector_for, simulator, source_config
 
 from deskpulse.connectors.base import ConnectorError, HttpClient, LinksNextPaginator, RequestBudget
 from deskpulse.domain.tickets import StatusCategory
 from deskpulse.simulators.faults import FaultPlan
 from deskpulse.simulators.trengo_scenario import TrengoScenario
+from support import RecordingSleep, connector_for, simulator, source_config
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -155,14 +155,20 @@ async def test_pagination_stops_on_an_empty_page_even_if_next_is_set() -> None:
         3: {"data": [{"id": 99}], "links": {"next": None}},
     }
     http = HttpClient(base_url=base, headers={}, budget=RequestBudget(1000), vendor="V", transport=_mock_pages(pages))
-    seen = [item["id"] async for page in http.pages("tickets", LinksNextPaginator(), {"page": 1}) for item in page.items]
+    seen = [
+        item["id"] async for page in http.pages("tickets", LinksNextPaginator(), {"page": 1}) for item in page.items
+    ]
     assert seen == [1]
 
 
 async def test_credentials_are_never_sent_to_another_host_named_in_links() -> None:
     pages = {1: {"data": [{"id": 1}], "links": {"next": "http://evil.test/api/v2/tickets?page=2"}}}
     http = HttpClient(
-        base_url="http://v.test/api/v2", headers={}, budget=RequestBudget(1000), vendor="V", transport=_mock_pages(pages)
+        base_url="http://v.test/api/v2",
+        headers={},
+        budget=RequestBudget(1000),
+        vendor="V",
+        transport=_mock_pages(pages),
     )
     with pytest.raises(ConnectorError, match="another host"):
         async for _ in http.pages("tickets", LinksNextPaginator(), {"page": 1}):

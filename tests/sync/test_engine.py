@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
 
 from deskpulse.simulators.faults import FaultPlan
 from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.db import Database
 from deskpulse.store.tables import SnapshotRow, SourceRow, TicketChangeRow, TicketRow
 from deskpulse.sync.engine import SyncEngine
+from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -166,9 +166,12 @@ async def test_unchanged_tickets_are_not_rewritten(db: Database) -> None:
     scenario = TrengoScenario(10, open_tickets=40, history_days=1, now=NOW)
     clock = Clock(NOW)
     engine, _ = build(db, scenario, clock)
-    await engine.run_cycle()
+    await engine.run_cycle()  # the open set
+    clock.tick(minutes=1)
+    await engine.run_cycle()  # the closed backfill
     clock.tick(minutes=1)
     result = await engine.run_cycle()
     assert result.ok
+    assert not result.swept_closed
     assert result.stats.inserted == 0 and result.stats.updated == 0
     assert result.stats.unchanged >= 40

@@ -165,9 +165,7 @@ class HttpClient:
         self.max_pages = max_pages
         self._sleep = sleep
         self._origin = urlsplit(self.base_url)[:2]
-        self._client = httpx2.AsyncClient(
-            headers=dict(headers), timeout=httpx2.Timeout(timeout), transport=transport
-        )
+        self._client = httpx2.AsyncClient(headers=dict(headers), timeout=httpx2.Timeout(timeout), transport=transport)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -177,9 +175,7 @@ class HttpClient:
         if path_or_url.startswith(("http://", "https://")):
             # Credentials travel only to the configured origin, never to a host named in a payload.
             if urlsplit(path_or_url)[:2] != self._origin:
-                raise ConnectorError(
-                    f"{self.vendor} pointed to another host ({path_or_url}); refusing to follow"
-                )
+                raise ConnectorError(f"{self.vendor} pointed to another host ({path_or_url}); refusing to follow")
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
@@ -197,9 +193,7 @@ class HttpClient:
                     resp = await self._client.request(method, url, params=params, json=json_body)
                     body_bytes = await resp.aread()
             except (TimeoutError, httpx2.TimeoutException) as exc:
-                raise ConnectorError(
-                    f"{self.vendor} did not answer within {self.timeout:g} s ({url})"
-                ) from exc
+                raise ConnectorError(f"{self.vendor} did not answer within {self.timeout:g} s ({url})") from exc
             except httpx2.TransportError as exc:
                 raise ConnectorError(f"cannot reach {self.vendor} at {url}: {exc}") from exc
             self.budget.observe(resp.headers)

@@ -63,9 +63,7 @@ class BucketBounds:
 
 def bucket_bounds(now: datetime, tz: tzinfo) -> BucketBounds:
     """The separating instants of AGE_BUCKETS at ``now``."""
-    limits = tuple(
-        (b.key, now - timedelta(days=b.max_days)) for b in AGE_BUCKETS[1:] if b.max_days is not None
-    )
+    limits = tuple((b.key, now - timedelta(days=b.max_days)) for b in AGE_BUCKETS[1:] if b.max_days is not None)
     return BucketBounds(today_start=local_day_start(now, tz), created_after=limits)
 
 

@@ -119,7 +119,10 @@ class SyncEngine:
         closed: list[Ticket] = []
         sweep_started = None
         sweep_due = timedelta(seconds=self.source.closed_sweep_seconds)
-        if state.closed_swept_at is None or now - state.closed_swept_at >= sweep_due:
+        # The very first cycle stores the open set only, so a dashboard has numbers within seconds; the
+        # (long) closed backfill runs from the second cycle on.
+        first_cycle = state.last_ok_at is None
+        if not first_cycle and (state.closed_swept_at is None or now - state.closed_swept_at >= sweep_due):
             since = (
                 state.closed_watermark - SWEEP_OVERLAP
                 if state.closed_watermark is not None

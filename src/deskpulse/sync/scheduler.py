@@ -67,9 +67,7 @@ class Scheduler:
         self.config = config
         self.owner = owner or default_owner()
         self.clock = clock
-        self.engines = {
-            s.name: SyncEngine(db, config, s, connectors[s.name], clock=clock) for s in config.sources
-        }
+        self.engines = {s.name: SyncEngine(db, config, s, connectors[s.name], clock=clock) for s in config.sources}
         self._next_run: dict[str, datetime] = {}
         self._last_retention: datetime | None = None
 

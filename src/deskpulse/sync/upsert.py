@@ -48,9 +48,7 @@ def upsert_directory(session: Session, source_id: int, directory: Directory) -> 
     """Insert new teams/agents and rename changed ones; never delete (old tickets still point at them)."""
     pairs: tuple[tuple[Any, list[Any]], ...] = ((TeamRow, directory.teams), (AgentRow, directory.agents))
     for table, items in pairs:
-        existing = {
-            row.external_id: row for row in session.scalars(select(table).where(table.source_id == source_id))
-        }
+        existing = {row.external_id: row for row in session.scalars(select(table).where(table.source_id == source_id))}
         for item in items:
             row = existing.get(item.external_id)
             email = getattr(item, "email", None)

@@ -191,7 +191,14 @@ def closed_per_day_spec(
         "type": "ordinal",
         "timeUnit": "utcyearmonthdate",
         "title": None,
-        "axis": {"format": "%-d %b", "labelOverlap": "greedy", "labelAngle": 0, "grid": False},
+        # One label a week (Mondays) stays readable from 7 to 90 bars, on a phone or a TV.
+        "axis": {
+            "labelExpr": "utcday(datum.value) === 1 ? utcFormat(datum.value, '%-d %b') : ''",
+            "labelAngle": 0,
+            "labelBound": True,
+            "ticks": False,
+            "grid": False,
+        },
     }
     return {
         "$schema": SCHEMA,

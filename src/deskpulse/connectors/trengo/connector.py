@@ -50,9 +50,7 @@ class TrengoConnector:
         try:
             return map_ticket(TrengoTicket.model_validate(item), naive_zone=self.zone, web_base=self.web_base)
         except (ValidationError, ValueError) as exc:
-            raise ConnectorError(
-                f"Trengo sent a ticket deskpulse cannot read (id {item.get('id')}): {exc}"
-            ) from exc
+            raise ConnectorError(f"Trengo sent a ticket deskpulse cannot read (id {item.get('id')}): {exc}") from exc
 
     async def fetch_directory(self) -> Directory:
         """All teams and users (full paginator, followed by links.next)."""

@@ -90,8 +90,7 @@ def dashboard(session: DbSession, config: AppConfig, sources: Sources) -> Dashbo
             for t in queries.per_team(session, ids)
         ],
         users=[
-            UserOut(id=a.id, name=a.name, assigned=a.assigned, source=a.source)
-            for a in queries.per_agent(session, ids)
+            UserOut(id=a.id, name=a.name, assigned=a.assigned, source=a.source) for a in queries.per_agent(session, ids)
         ],
         age_buckets=[
             AgeBucketOut(key=b.key, label=b.label, sublabel=b.sublabel, count=counts[b.key]) for b in AGE_BUCKETS

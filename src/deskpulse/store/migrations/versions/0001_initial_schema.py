@@ -132,9 +132,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "external_id"),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_tickets_active", ["source_id", "is_active", "status_category"], unique=False
-        )
+        batch_op.create_index("ix_tickets_active", ["source_id", "is_active", "status_category"], unique=False)
         batch_op.create_index("ix_tickets_closed_at", ["source_id", "closed_at"], unique=False)
 
     op.create_table(

@@ -2,9 +2,9 @@
 
 // The bundle is a deferred classic script placed before the modules, so it normally ran already.
 function vegaReady() {
-  if (window.vegaEmbed && window.vega) return Promise.resolve();
+  if (window.vegaEmbed) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const check = () => (window.vegaEmbed && window.vega ? resolve() : reject(new Error("chart library not loaded")));
+    const check = () => (window.vegaEmbed ? resolve() : reject(new Error("chart library not loaded")));
     if (document.readyState === "complete") check();
     else window.addEventListener("load", check, { once: true });
   });
@@ -35,8 +35,7 @@ export class ChartSlot {
   async #render(spec, key, theme) {
     const rows = spec.data && Array.isArray(spec.data.values) ? spec.data.values : [];
     if (this.result && this.key === key) {
-      const changes = window.vega.changeset().remove(() => true).insert(rows);
-      await this.result.view.change(this.dataName, changes).runAsync();
+      await this.result.view.data(this.dataName, rows).runAsync();
       return;
     }
     await vegaReady();

@@ -1,4 +1,5 @@
 // Small DOM helpers: text only ever goes in through textContent.
+const lastData = new WeakMap();
 
 export function setText(element, text) {
   if (element && element.textContent !== text) element.textContent = text;
@@ -11,10 +12,10 @@ export function make(tag, className, text) {
   return element;
 }
 
-// Replace the children only when the rendered text differs, so an unchanged refresh touches nothing.
-export function replaceIfChanged(parent, children) {
-  const next = children.map((child) => child.outerHTML).join("");
-  if (parent.dataset.rendered === next) return;
-  parent.replaceChildren(...children);
-  parent.dataset.rendered = next;
+// Rebuild parent's children from data only when the data changed, in one swap (no flicker).
+export function renderChildren(parent, data, build) {
+  const signature = JSON.stringify(data);
+  if (lastData.get(parent) === signature) return;
+  lastData.set(parent, signature);
+  parent.replaceChildren(...build(data));
 }

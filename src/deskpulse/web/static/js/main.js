@@ -1,0 +1,89 @@
+// Entry point: wires the controls and refreshes every section on a timer.
+import { getJSON } from "./api.js";
+import { ChartSlot } from "./charts.js";
+import { renderClosed, renderDashboard, renderLoadError } from "./dashboard.js";
+import { currentTheme, initTheme, THEME_EVENT } from "./theme.js";
+
+const main = document.getElementById("main");
+const config = {
+  root: main.dataset.root || "",
+  source: main.dataset.source || null,
+  multiSource: main.dataset.multiSource === "true",
+  refreshMs: Math.max(5, Number(main.dataset.refreshSeconds) || 30) * 1000,
+};
+const state = { range: main.dataset.defaultRange || "24h", closedRows: [], timer: null };
+const historyChart = new ChartSlot(document.getElementById("history-chart"), "history");
+const closedChart = new ChartSlot(document.getElementById("closed-chart"), "closed_per_day");
+const closedTemplates = new Map();
+const CLOSED_DAYS = 30;
+
+const api = (path, params = {}) => getJSON(config.root, path, params);
+
+async function loadDashboard() {
+  renderDashboard(await api("/api/dashboard", { source: config.source }), config);
+}
+
+async function loadHistory() {
+  const theme = currentTheme();
+  const range = state.range;
+  const spec = await api("/api/charts/history", { source: config.source, range, theme });
+  if (range !== state.range) return; // the user switched again meanwhile
+  document.getElementById("history-empty").hidden = spec.data.values.length > 0;
+  await historyChart.render(spec, `${range}|${theme}`, theme);
+}
+
+async function drawClosed() {
+  const theme = currentTheme();
+  if (!closedTemplates.has(theme)) {
+    closedTemplates.set(theme, await api("/api/charts/closed-per-day", { theme }));
+  }
+  const template = closedTemplates.get(theme);
+  const spec = { ...template, data: { ...template.data, values: state.closedRows } };
+  await closedChart.render(spec, theme, theme);
+}
+
+async function loadClosed() {
+  const data = await api("/api/closed", { source: config.source });
+  renderClosed(data);
+  state.closedRows = data.daily_counts.slice(-CLOSED_DAYS);
+  await drawClosed();
+}
+
+async function attempt(...tasks) {
+  const results = await Promise.allSettled(tasks.map((task) => task()));
+  const failed = results.find((result) => result.status === "rejected");
+  renderLoadError(failed ? failed.reason.message : null);
+}
+
+async function refresh() {
+  clearTimeout(state.timer);
+  await attempt(loadDashboard, loadClosed, loadHistory);
+  document.body.dataset.loaded = "true";
+  state.timer = setTimeout(refresh, config.refreshMs);
+}
+
+function initRangeSwitch() {
+  const buttons = [...document.querySelectorAll(".range-switch [data-range]")];
+  for (const button of buttons) {
+    button.addEventListener("click", () => {
+      if (button.dataset.range === state.range) return;
+      state.range = button.dataset.range;
+      for (const other of buttons) other.setAttribute("aria-pressed", String(other === button));
+      attempt(loadHistory);
+    });
+  }
+}
+
+function initSourcePicker() {
+  const select = document.querySelector("select[data-autosubmit]");
+  if (select) select.addEventListener("change", () => select.form.submit());
+}
+
+initTheme(document.querySelector("[data-testid='theme-toggle']"));
+document.addEventListener(THEME_EVENT, () => attempt(loadHistory, drawClosed));
+initRangeSwitch();
+initSourcePicker();
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") refresh();
+});
+refresh();
