@@ -175,3 +175,23 @@ async def test_unchanged_tickets_are_not_rewritten(db: Database) -> None:
     assert not result.swept_closed
     assert result.stats.inserted == 0 and result.stats.updated == 0
     assert result.stats.unchanged >= 40
+
+
+async def test_a_mass_closure_beyond_the_lookup_limit_still_leaves_nothing_active_by_mistake(db: Database) -> None:
+    scenario = TrengoScenario(13, open_tickets=80, history_days=1, now=NOW)
+    clock = Clock(NOW)
+    engine, _ = build(db, scenario, clock)
+    assert (await engine.run_cycle()).ok
+    leaving = scenario.open_tickets()[:45]  # more than one cycle's per-ticket lookups
+    for t in leaving[:44]:
+        scenario.close(t["id"])
+    scenario.delete(leaving[44]["id"])
+    clock.tick(minutes=1)
+    result = await engine.run_cycle()
+    assert result.ok, result.error
+    state = store_state(db)
+    assert state["active"] == sorted(str(t["id"]) for t in scenario.open_tickets())
+    with db.session() as s:
+        kept = s.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.external_id.in_(
+            [str(t["id"]) for t in leaving])))  # fmt: skip
+    assert kept == 45, "tickets that leave the open set are kept, never deleted"

@@ -50,30 +50,14 @@ def health(request: Request, session: DbSession, config: AppConfig) -> HealthOut
     """``status`` is ok, degraded (a source is stale) or starting (a source never synced)."""
     names = [s.name for s in config.sources]
     rows = {r.name: r for r in session.scalars(select(SourceRow).where(SourceRow.name.in_(names)))}
-    out = []
-    for name in names:
-        r = rows.get(name)
-        if r is None:
-            continue
-        out.append(
-            SourceHealth(
-                name=r.name,
-                kind=r.kind,
-                ok=r.last_ok_at is not None and r.stale_since is None,
-                last_ok_at=r.last_ok_at,
-                last_attempt_at=r.last_attempt_at,
-                last_error=r.last_error,
-                last_error_at=r.last_error_at,
-                stale_since=r.stale_since,
-                permanent_failure=r.permanent_failure,
-                last_cycle_seconds=r.last_cycle_seconds,
-                last_cycle_requests=r.last_cycle_requests,
-                budget_limit=r.budget_limit,
-                budget_remaining=r.budget_remaining,
-                next_run_at=r.next_run_at,
-                schedule_note=r.schedule_note,
-            )
+    out = [
+        SourceHealth.model_validate(
+            {**{f: getattr(row, f) for f in SourceHealth.model_fields if f != "ok"},
+             "ok": row.last_ok_at is not None and row.stale_since is None}
         )
+        for name in names
+        if (row := rows.get(name)) is not None
+    ]  # fmt: skip
     if any(s.stale_since is not None for s in out):
         status = "degraded"
     elif any(s.last_ok_at is None for s in out) or len(out) < len(names):
