@@ -142,3 +142,18 @@ async def test_closed_statistics_count_local_days(db: Database) -> None:
     assert body["closed_week"] == 4
     assert body["closed_month"] == 5
     assert sum(d["count"] for d in body["daily_counts"]) == 5
+
+
+async def test_a_new_sync_shows_up_at_once_even_within_the_same_minute(db: Database) -> None:
+    now = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
+    scenario = TrengoScenario(22, open_tickets=50, history_days=2, now=now)
+    engine = await synced(db, scenario, now)
+    app = create_app(config_for(source_config()), db=db)
+    with time_machine.travel(now + timedelta(seconds=30), tick=False), TestClient(app) as client:
+        before = client.get("/api/dashboard").json()["summary"]["total"]
+        for ticket in scenario.open_tickets()[:5]:
+            scenario.close(ticket["id"])
+        engine.clock = Clock(now + timedelta(seconds=20))
+        assert (await engine.run_cycle()).ok
+        after = client.get("/api/dashboard").json()["summary"]["total"]
+    assert (before, after) == (50, 45)

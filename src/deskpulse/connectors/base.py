@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,12 +47,12 @@ class RequestBudget:
         self.vendor_remaining: int | None = None
         self.requests_made = 0
         self._clock = clock
-        self._sent: list[float] = []
+        self._sent: deque[float] = deque()
 
     def _trim(self, now: float) -> None:
         cutoff = now - 60.0
         while self._sent and self._sent[0] <= cutoff:
-            self._sent.pop(0)
+            self._sent.popleft()
 
     def wait_time(self) -> float:
         """Seconds to wait before the next request fits in the budget (0 when it fits now)."""

@@ -68,28 +68,37 @@ def summary(session: Session, source_ids: Sequence[int], today_start: datetime) 
     return {"total": row[0], "new": row[1], "assigned": row[2], "new_today": row[3]}
 
 
+def _names(
+    session: Session, table: type[TeamRow] | type[AgentRow], source_ids: Sequence[int]
+) -> dict[tuple[int, str], str]:
+    rows = session.execute(
+        select(table.source_id, table.external_id, table.name).where(table.source_id.in_(source_ids))
+    ).all()
+    return {(sid, ext): name for sid, ext, name in rows}
+
+
+def _source_names(session: Session, source_ids: Sequence[int]) -> dict[int, str]:
+    return dict(session.execute(select(SourceRow.id, SourceRow.name).where(SourceRow.id.in_(source_ids))).all())
+
+
 def per_team(session: Session, source_ids: Sequence[int]) -> list[TeamCount]:
     """Teams that have open tickets, total descending, tickets without a (known) team last as "No team"."""
+    # Group the tickets first, then attach names to the handful of groups (not to every ticket).
     rows = session.execute(
         select(
-            SourceRow.name,
+            TicketRow.source_id,
             TicketRow.team_external_id,
-            TeamRow.name,
             func.count(),
             func.count(case((TicketRow.status_category == _NEW, 1))),
             func.count(case((TicketRow.status_category == _ASSIGNED, 1))),
         )
-        .join(SourceRow, SourceRow.id == TicketRow.source_id)
-        .outerjoin(
-            TeamRow,
-            and_(TeamRow.source_id == TicketRow.source_id, TeamRow.external_id == TicketRow.team_external_id),
-        )
         .where(*_active(source_ids))
-        .group_by(SourceRow.name, TicketRow.team_external_id, TeamRow.name)
+        .group_by(TicketRow.source_id, TicketRow.team_external_id)
     ).all()
+    names, sources = _names(session, TeamRow, source_ids), _source_names(session, source_ids)
     teams = [
-        TeamCount(src, ext, name or f"Team {ext}", total, new, assigned)
-        for src, ext, name, total, new, assigned in rows
+        TeamCount(sources[sid], ext, names.get((sid, ext)) or f"Team {ext}", total, new, assigned)
+        for sid, ext, total, new, assigned in rows
         if ext is not None
     ]
     teams.sort(key=lambda t: (-t.total, t.name.lower()))
@@ -97,12 +106,12 @@ def per_team(session: Session, source_ids: Sequence[int]) -> list[TeamCount]:
     if loose:
         teams.append(
             TeamCount(
-                loose[0][0] if len(loose) == 1 else "",
+                sources[loose[0][0]] if len(loose) == 1 else "",
                 None,
                 NO_TEAM,
+                sum(r[2] for r in loose),
                 sum(r[3] for r in loose),
                 sum(r[4] for r in loose),
-                sum(r[5] for r in loose),
             )
         )
     return teams
@@ -111,16 +120,14 @@ def per_team(session: Session, source_ids: Sequence[int]) -> list[TeamCount]:
 def per_agent(session: Session, source_ids: Sequence[int]) -> list[AgentCount]:
     """Assigned (ASSIGNED only) tickets per agent, descending."""
     rows = session.execute(
-        select(SourceRow.name, TicketRow.agent_external_id, AgentRow.name, func.count())
-        .join(SourceRow, SourceRow.id == TicketRow.source_id)
-        .outerjoin(
-            AgentRow,
-            and_(AgentRow.source_id == TicketRow.source_id, AgentRow.external_id == TicketRow.agent_external_id),
-        )
+        select(TicketRow.source_id, TicketRow.agent_external_id, func.count())
         .where(*_active(source_ids), TicketRow.status_category == _ASSIGNED, TicketRow.agent_external_id.is_not(None))
-        .group_by(SourceRow.name, TicketRow.agent_external_id, AgentRow.name)
+        .group_by(TicketRow.source_id, TicketRow.agent_external_id)
     ).all()
-    agents = [AgentCount(src, str(ext), name or f"Agent {ext}", n) for src, ext, name, n in rows]
+    names, sources = _names(session, AgentRow, source_ids), _source_names(session, source_ids)
+    agents = [
+        AgentCount(sources[sid], str(ext), names.get((sid, str(ext))) or f"Agent {ext}", n) for sid, ext, n in rows
+    ]
     agents.sort(key=lambda a: (-a.assigned, a.name.lower()))
     return agents
 

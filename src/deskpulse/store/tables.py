@@ -104,6 +104,16 @@ class TicketRow(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "external_id"),
         Index("ix_tickets_active", "source_id", "is_active", "status_category"),
+        # Covers every dashboard aggregate, so counting 100k open tickets never touches the table itself.
+        Index(
+            "ix_tickets_board",
+            "source_id",
+            "is_active",
+            "status_category",
+            "team_external_id",
+            "agent_external_id",
+            "created_at",
+        ),
         Index("ix_tickets_closed_at", "source_id", "closed_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
+from deskpulse.config import Config
 from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows
 from deskpulse.store import queries
-from deskpulse.web.deps import AppConfig, DbSession, Sources
+from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 
 router = APIRouter(tags=["dashboard"])
 
@@ -75,10 +79,54 @@ class ClosedOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown source"}}
 
 
+class ViewCache:
+    """Dashboard results per (sources and their sync state, minute): a view between two syncs costs no aggregate.
+
+    The figures only change when a sync commits (which changes ``last_ok_at``) or when the clock moves a ticket
+    across an age-bucket boundary, so a result is reused for at most the rest of its minute.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, DashboardOut] = OrderedDict()
+
+    def get(self, key: Hashable) -> DashboardOut | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value: DashboardOut) -> None:
+        self._items[key] = value
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def _cache(request: Request) -> ViewCache:
+    cache = getattr(request.app.state, "dashboard_cache", None)
+    if cache is None:
+        cache = request.app.state.dashboard_cache = ViewCache()
+    return cache
+
+
 @router.get("/api/dashboard", response_model=DashboardOut, responses=ERRORS)
-def dashboard(session: DbSession, config: AppConfig, sources: Sources) -> DashboardOut:
+def dashboard(request: Request, session: DbSession, config: AppConfig, sources: Sources) -> DashboardOut:
     """Open tickets now: totals, per team, per agent, by age; read from the store (no vendor call)."""
     now = utcnow()
+    key = (
+        config.timezone,
+        now.replace(second=0, microsecond=0),
+        tuple((r.id, r.last_ok_at, r.stale_since, r.last_error) for r in sources.rows),
+    )
+    cache = _cache(request)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _compute(session, config, sources, now)
+        cache.put(key, cached)
+    return cached
+
+
+def _compute(session: Session, config: Config, sources: SourceSelection, now: datetime) -> DashboardOut:
     bounds = bucket_bounds(now, config.tz)
     ids = sources.ids
     counts = queries.age_counts(session, ids, bounds)

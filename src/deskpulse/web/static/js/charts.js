@@ -10,8 +10,35 @@ function vegaReady() {
   });
 }
 
+// Chart text follows the page's root font size, which grows on TV-sized screens (see app.css).
+function textScale() {
+  const size = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  return Math.round((size / 16) * 100) / 100;
+}
+
+const SCALED = { axis: ["labelFontSize", "titleFontSize"], legend: ["labelFontSize", "symbolSize"] };
+
+// The spec's own config wins over vega-embed's, so scale the font sizes in a copy of the spec.
+function scaled(spec, scale) {
+  if (scale === 1 || !spec.config) return spec;
+  const config = { ...spec.config };
+  for (const [part, keys] of Object.entries(SCALED)) {
+    config[part] = { ...config[part] };
+    for (const key of keys) if (typeof config[part][key] === "number") config[part][key] *= scale;
+  }
+  return { ...spec, config };
+}
+
+// CSP-friendly: ast makes Vega interpret expressions instead of calling new Function() (no 'unsafe-eval'), and
+// the default styles that vega-embed and its tooltip would inject as <style> elements live in app.css instead.
 function embedOptions(theme) {
-  return { actions: false, renderer: "svg", tooltip: { theme: theme === "dark" ? "dark" : "light" } };
+  return {
+    actions: false,
+    ast: true,
+    defaultStyle: false,
+    renderer: "svg",
+    tooltip: { theme: theme === "dark" ? "dark" : "light", disableDefaultStyle: true },
+  };
 }
 
 export class ChartSlot {
@@ -32,7 +59,9 @@ export class ChartSlot {
     return this.queue;
   }
 
-  async #render(spec, key, theme) {
+  async #render(spec, specKey, theme) {
+    const scale = textScale();
+    const key = `${specKey}|${scale}`;
     const rows = spec.data && Array.isArray(spec.data.values) ? spec.data.values : [];
     if (this.result && this.key === key) {
       await this.result.view.data(this.dataName, rows).runAsync();
@@ -45,7 +74,7 @@ export class ChartSlot {
     this.element.append(frame);
     let result;
     try {
-      result = await window.vegaEmbed(frame, spec, embedOptions(theme));
+      result = await window.vegaEmbed(frame, scaled(spec, scale), embedOptions(theme));
     } catch (err) {
       frame.remove();
       throw err;

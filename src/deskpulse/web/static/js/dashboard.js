@@ -48,6 +48,7 @@ function renderAgents(users, multiSource) {
       return li;
     }),
   );
+  $("#agents").classList.toggle("agents--many", users.length > 8);
   showEmpty("agents-empty", users.length === 0);
 }
 

@@ -33,6 +33,10 @@ async function loadHistory() {
 }
 
 async function drawClosed() {
+  const empty = !state.closedRows.some((row) => row.count > 0);
+  document.getElementById("closed-empty").hidden = !empty;
+  document.getElementById("closed-chart").hidden = empty;
+  if (empty) return; // an empty bar chart is just axes (and Vega warnings)
   const theme = currentTheme();
   if (!closedTemplates.has(theme)) {
     closedTemplates.set(theme, await api("/api/charts/closed-per-day", { theme }));
