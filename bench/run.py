@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10x smaller workloads (CI smoke run)")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="run only this benchmark")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.json / latest.md go")
     args = parser.parse_args(argv)
     selected = [name for name in BENCHMARKS if not args.only or name in args.only]
     started = time.perf_counter()
@@ -117,10 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         "details": {r.name: r.details for r in results},
         "errors": errors,
     }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     markdown = render_markdown(report, figures)
-    (RESULTS_DIR / "latest.md").write_text(markdown, encoding="utf-8")
+    (args.out / "latest.md").write_text(markdown, encoding="utf-8")
     print(markdown)
     return 1 if errors else 0
 

@@ -17,7 +17,7 @@ from deskpulse.web.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 # FastAPI's own documentation routes and the static files mount are not part of deskpulse's API.
-FRAMEWORK_PATHS = {"/static", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
+FRAMEWORK_PATHS = {"/static", "/docs", "/docs-assets", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
 
 
 def read(relative: str) -> str:

@@ -102,6 +102,7 @@ def sync(
     from deskpulse.sync.scheduler import Scheduler
     from deskpulse.web.app import prepare_store
 
+    _setup_logging("WARNING")
     if not once:
         console.print("Use `deskpulse sync --once` for a single pass, or `deskpulse worker` to keep syncing.")
         raise typer.Exit(2)

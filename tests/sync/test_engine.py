@@ -195,3 +195,14 @@ async def test_a_mass_closure_beyond_the_lookup_limit_still_leaves_nothing_activ
         kept = s.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.external_id.in_(
             [str(t["id"]) for t in leaving])))  # fmt: skip
     assert kept == 45, "tickets that leave the open set are kept, never deleted"
+    # The next cycle looks up the rest, so every closing time is learned.
+    clock.tick(minutes=1)
+    assert (await engine.run_cycle()).ok
+    with db.session() as s:
+        ids = [str(t["id"]) for t in leaving[:44]]
+        closed_known = s.scalar(
+            select(func.count())
+            .select_from(TicketRow)
+            .where(TicketRow.external_id.in_(ids), TicketRow.closed_at.is_not(None))
+        )
+    assert closed_known == 44

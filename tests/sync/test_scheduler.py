@@ -56,3 +56,21 @@ async def test_the_scheduler_records_the_next_run_and_the_budget_on_the_source(d
         assert row.next_run_at == NOW + timedelta(seconds=30)
         assert row.budget_limit == 120 and row.budget_remaining is not None
         assert row.lease_owner is None
+
+
+async def test_two_processes_poll_a_source_once_per_interval_not_once_each(db: Database) -> None:
+    scenario = TrengoScenario(15, open_tickets=30, history_days=1, now=NOW)
+    src = source_config(poll_seconds=60)
+    app = simulator(scenario)
+    clock = Clock(NOW)
+
+    def scheduler(owner: str) -> Scheduler:
+        conn = connector_for(app, src, RecordingSleep())
+        return Scheduler(db, config_for(src), {src.name: conn}, owner=owner, clock=clock)
+
+    a, b = scheduler("a"), scheduler("b")
+    assert await a.run_source(src.name) is not None
+    clock.tick(seconds=10)
+    assert await b.run_source(src.name) is None, "b must not repeat a cycle a just ran"
+    clock.tick(seconds=55)
+    assert await b.run_source(src.name) is not None, "once due, whichever process is free runs it"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
 
 from deskpulse.simulators.faults import FaultPlan
 from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.db import Database
 from deskpulse.sync.engine import SyncEngine
 from deskpulse.web.app import create_app
+from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 

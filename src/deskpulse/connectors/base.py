@@ -37,8 +37,9 @@ class NotFoundError(ConnectorError):
 class RequestBudget:
     """Client-side pacing that mirrors the vendor's published per-minute limit (a share of it).
 
-    A rolling 60-second window of our own request times, corrected by the vendor's own
-    ``remaining`` header when it reports less than we think we have (another tool may share the token).
+    Pacing uses a rolling 60-second window of our own request times. The vendor's ``remaining`` header is
+    recorded and reported (another tool may share the token); when the vendor still says 429 we wait out
+    its Retry-After.
     """
 
     def __init__(self, per_minute: int, share: float = 1.0, *, clock: Clock = time.monotonic) -> None:

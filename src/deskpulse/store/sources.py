@@ -36,16 +36,24 @@ def mark_failed(session: Session, source_id: int, *, at: datetime, reason: str, 
         row.stale_since = at
 
 
-def try_lease(session: Session, source_id: int, owner: str, *, now: datetime, until: datetime) -> bool:
-    """Claim the source for one cycle (compare-and-set); False when another live worker holds it."""
-    result = session.execute(
+def try_lease(
+    session: Session, source_id: int, owner: str, *, now: datetime, until: datetime, due_only: bool = False
+) -> bool:
+    """Claim the source for one cycle (compare-and-set); False when another live worker holds it.
+
+    With ``due_only`` the claim also fails while the source's shared ``next_run_at`` lies in the future, so
+    several processes together poll a source once per interval, not once each.
+    """
+    stmt = (
         update(SourceRow)
         .where(SourceRow.id == source_id)
         .where(
             (SourceRow.lease_owner.is_(None)) | (SourceRow.lease_expires_at < now) | (SourceRow.lease_owner == owner)
         )
-        .values(lease_owner=owner, lease_expires_at=until)
     )
+    if due_only:
+        stmt = stmt.where((SourceRow.next_run_at.is_(None)) | (SourceRow.next_run_at <= now))
+    result = session.execute(stmt.values(lease_owner=owner, lease_expires_at=until))
     return bool(getattr(result, "rowcount", 0) == 1)
 
 

@@ -16,7 +16,7 @@ from deskpulse.config import Config, SourceConfig
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.protocol import Connector, Directory, Progress
 from deskpulse.domain.board import local_day_start
-from deskpulse.domain.tickets import Ticket
+from deskpulse.domain.tickets import StatusCategory, Ticket
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source, mark_failed
 from deskpulse.store.tables import SourceRow, TicketRow
@@ -135,8 +135,9 @@ class SyncEngine:
 
     async def _look_up_departed(self, active: list[Ticket], closed: list[Ticket]) -> tuple[list[Ticket], set[str]]:
         known = {t.external_id for t in active} | {t.external_id for t in closed}
-        stored_active = await asyncio.to_thread(self._stored_active_ids)
-        departed = sorted(stored_active - known)[:MAX_DEPARTED_LOOKUPS]
+        stored_active, unresolved = await asyncio.to_thread(self._departure_candidates)
+        # Tickets leaving now first, then earlier departures whose fate is still unknown.
+        departed = [*sorted(stored_active - known), *sorted(unresolved - known)][:MAX_DEPARTED_LOOKUPS]
         found: list[Ticket] = []
         deleted: set[str] = set()
         for ext_id in departed:
@@ -147,15 +148,30 @@ class SyncEngine:
                 found.append(ticket)
         return found, deleted
 
-    def _stored_active_ids(self) -> set[str]:
+    def _departure_candidates(self) -> tuple[set[str], set[str]]:
+        """(ids active in the store, ids that left the open set without us learning how)."""
+        open_categories = [c.value for c in StatusCategory if c.is_active]
         with self.db.session() as session:
-            return set(
+            active = set(
                 session.scalars(
                     select(TicketRow.external_id).where(
                         TicketRow.source_id == self.source_id, TicketRow.is_active.is_(True)
                     )
                 )
             )
+            unresolved = set(
+                session.scalars(
+                    select(TicketRow.external_id)
+                    .where(
+                        TicketRow.source_id == self.source_id,
+                        TicketRow.is_active.is_(False),
+                        TicketRow.deleted_at.is_(None),
+                        TicketRow.status_category.in_(open_categories),
+                    )
+                    .limit(MAX_DEPARTED_LOOKUPS)
+                )
+            )
+        return active, unresolved
 
     def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
         active_ids = {t.external_id for t in fetched.active}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from deskpulse.domain.history import flag_history, hourly_rollup, retention_cutoffs
 from deskpulse.store.db import Database
@@ -26,7 +26,7 @@ def apply_retention(db: Database, now: datetime, raw_days: int, rollup_days: int
     written = 0
     with db.session() as session:
         for source_id in session.scalars(select(SourceRow.id)).all():
-            oldest = session.scalar(select(SnapshotRow.at).where(SnapshotRow.source_id == source_id).limit(1))
+            oldest = session.scalar(select(func.min(SnapshotRow.at)).where(SnapshotRow.source_id == source_id))
             if oldest is None or oldest >= raw_cutoff:
                 continue
             points = load_points(session, source_id, oldest - CONTEXT, raw_cutoff - timedelta(microseconds=1))

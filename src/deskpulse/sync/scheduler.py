@@ -71,13 +71,22 @@ class Scheduler:
         self._next_run: dict[str, datetime] = {}
         self._last_retention: datetime | None = None
 
-    async def run_source(self, name: str, progress: Progress | None = None) -> CycleResult | None:
-        """One leased cycle of one source; None when another process holds the lease."""
+    async def run_source(
+        self, name: str, progress: Progress | None = None, *, respect_schedule: bool = True
+    ) -> CycleResult | None:
+        """One leased cycle of one source; None when another process holds it or has already run it."""
         engine = self.engines[name]
         now = self.clock()
         lease_for = timedelta(seconds=max(300.0, engine.source.poll_seconds * 5))
         with self.db.session() as session:
-            if not try_lease(session, engine.source_id, self.owner, now=now, until=now + lease_for):
+            claimed = try_lease(
+                session, engine.source_id, self.owner, now=now, until=now + lease_for, due_only=respect_schedule
+            )
+            if not claimed:
+                row = session.get(SourceRow, engine.source_id)
+                shared = row.next_run_at if row is not None else None
+                retry = now + timedelta(seconds=min(engine.source.poll_seconds, 30.0))
+                self._next_run[name] = shared if shared is not None and shared > now else retry
                 return None
         try:
             result = await engine.run_cycle(progress)
@@ -113,7 +122,7 @@ class Scheduler:
         results = []
         for name in self.engines:
             if only is None or name == only:
-                result = await self.run_source(name, progress)
+                result = await self.run_source(name, progress, respect_schedule=False)
                 if result is not None:
                     results.append(result)
         return results

@@ -12,10 +12,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from deskpulse import __version__
 from deskpulse.config import Config
@@ -24,7 +26,7 @@ from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import pages
+from deskpulse.web import charts, pages
 from deskpulse.web.api import dashboard, health, history
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(prepare_store, database, config)
+        # The chart bundle takes seconds to generate; build it before the first page asks for it.
+        await asyncio.to_thread(charts.vega_bundle_gzip)
         stop = asyncio.Event()
         scheduler = None
         if run_sync and config.sources:
@@ -63,9 +67,14 @@ def create_app(
             yield
         finally:
             stop.set()
-            if app.state.scheduler_task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(app.state.scheduler_task, timeout=30)
+            task = app.state.scheduler_task
+            if task is not None:
+                # Let an in-flight cycle commit or roll back; cancel it if it takes too long.
+                done, _ = await asyncio.wait({task}, timeout=30)
+                if not done:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 app.state.scheduler_task = None
             if scheduler is not None:
                 await scheduler.aclose()
@@ -75,6 +84,8 @@ def create_app(
         version=__version__,
         description="Live service-desk dashboards served from a local store that keeps syncing.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.config = config
     app.state.db = database
@@ -82,10 +93,26 @@ def create_app(
     app.state.started_monotonic = time.monotonic()
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    _install_docs(app)
     for module in (dashboard, history, health, pages):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the swagger-ui-bundle package: works on a LAN with no internet."""
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="deskpulse API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/static/img/favicon.svg",
+        )
 
 
 def _install_error_handlers(app: FastAPI) -> None:

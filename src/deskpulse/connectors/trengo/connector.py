@@ -52,13 +52,22 @@ class TrengoConnector:
         except (ValidationError, ValueError) as exc:
             raise ConnectorError(f"Trengo sent a ticket deskpulse cannot read (id {item.get('id')}): {exc}") from exc
 
+    def _stamp(self, item: dict[str, object]) -> datetime | None:
+        try:
+            return parse_timestamp(client.latest_message_at(item), self.zone)
+        except ValueError as exc:
+            raise ConnectorError(f"Trengo sent an unreadable message time on ticket {item.get('id')}: {exc}") from exc
+
     async def fetch_directory(self) -> Directory:
         """All teams and users (full paginator, followed by links.next)."""
         directory = Directory()
-        async for page in client.list_teams(self.http):
-            directory.teams.extend(map_team(TrengoTeam.model_validate(t)) for t in page.items)
-        async for page in client.list_users(self.http):
-            directory.agents.extend(map_user(TrengoUser.model_validate(u)) for u in page.items)
+        try:
+            async for page in client.list_teams(self.http):
+                directory.teams.extend(map_team(TrengoTeam.model_validate(t)) for t in page.items)
+            async for page in client.list_users(self.http):
+                directory.agents.extend(map_user(TrengoUser.model_validate(u)) for u in page.items)
+        except ValidationError as exc:
+            raise ConnectorError(f"Trengo sent a team or user deskpulse cannot read: {exc}") from exc
         return directory
 
     async def fetch_active(self, progress: Progress | None = None) -> list[Ticket]:
@@ -79,7 +88,7 @@ class TrengoConnector:
         async for page in client.list_tickets(self.http, status="CLOSED", sort="-date"):
             crossed = False
             for item in page.items:
-                stamp = parse_timestamp(client.latest_message_at(item), self.zone)
+                stamp = self._stamp(item)
                 if stamp is not None and stamp < since:
                     crossed = True
                     continue
