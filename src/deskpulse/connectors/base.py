@@ -37,9 +37,9 @@ class NotFoundError(ConnectorError):
 class RequestBudget:
     """Client-side pacing that mirrors the vendor's published per-minute limit (a share of it).
 
-    Pacing uses a rolling 60-second window of our own request times. The vendor's ``remaining`` header is
-    recorded and reported (another tool may share the token); when the vendor still says 429 we wait out
-    its Retry-After.
+    Pacing uses a rolling 60-second window of our own request times. When the vendor's
+    ``x-ratelimit-remaining`` says the window is spent (another tool may share the token) the next request
+    waits; when the vendor still answers 429 we wait out its Retry-After.
     """
 
     def __init__(self, per_minute: int, share: float = 1.0, *, clock: Clock = time.monotonic) -> None:
@@ -59,6 +59,10 @@ class RequestBudget:
         """Seconds to wait before the next request fits in the budget (0 when it fits now)."""
         now = self._clock()
         self._trim(now)
+        if self.vendor_remaining is not None and self.vendor_remaining <= 0:
+            # The vendor says the window is spent (another tool may share the token): wait for our oldest
+            # request in the window to age out instead of walking into a 429.
+            return max(1.0, self._sent[0] + 60.0 - now) if self._sent else 1.0
         if len(self._sent) < self.limit:
             return 0.0
         return max(0.0, self._sent[0] + 60.0 - now)
@@ -67,6 +71,8 @@ class RequestBudget:
         """Wait until one more request fits, then count it."""
         while (delay := self.wait_time()) > 0:
             await sleep(delay)
+            # After waiting, the vendor's last "0 remaining" is out of date; the next response refreshes it.
+            self.vendor_remaining = None
         self._sent.append(self._clock())
         self.requests_made += 1
 
@@ -215,6 +221,7 @@ class HttpClient:
                         status=status,
                     )
                 await self._sleep(wait)
+                self.budget.vendor_remaining = None  # Retry-After already covered the vendor's window
                 continue
             if status in (401, 403):
                 raise ConnectorError(
