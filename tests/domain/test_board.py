@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskpulse.domain.board import AGE_BUCKETS, age_bucket, bucket_bounds, closed_windows, local_day_start
+from deskpulse.domain.board import (
+    AGE_BUCKETS,
+    CountRow,
+    age_bucket,
+    bucket_bounds,
+    closed_windows,
+    local_day_start,
+    summarize,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC))
@@ -72,3 +80,31 @@ def test_closed_windows_start_at_local_midnights_including_today() -> None:
     # Across the October DST change the quarter window is 89 local days, i.e. 89 days and one hour.
     assert w.quarter.astimezone(AMS).date() == w.today.astimezone(AMS).date() - timedelta(days=89)
     assert w.quarter.astimezone(AMS).hour == 0
+
+
+count_rows = st.lists(
+    st.builds(
+        CountRow,
+        source_id=st.sampled_from([1, 2]),
+        category=st.sampled_from(["new", "assigned", "waiting_on_customer"]),
+        team=st.one_of(st.none(), st.sampled_from(["10", "11", "12"])),
+        agent=st.one_of(st.none(), st.sampled_from(["a", "b"])),
+        bucket=st.sampled_from([b.key for b in AGE_BUCKETS]),
+        count=st.integers(min_value=1, max_value=500),
+    ),
+    max_size=40,
+)
+
+
+@given(rows=count_rows)
+def test_every_section_of_the_board_adds_up_to_the_same_total(rows: list[CountRow]) -> None:
+    fig = summarize(rows, {(1, "10"): "Network"}, {(1, "a"): "Anna"})
+    assert sum(t.total for t in fig.teams) == fig.total
+    assert sum(fig.ages.values()) == fig.total
+    assert fig.new + fig.assigned <= fig.total
+    assert sum(a.assigned for a in fig.agents) <= fig.assigned
+    assert [t.name for t in fig.teams].count("No team") <= 1
+    named = [t for t in fig.teams if t.id is not None]
+    assert [t.total for t in named] == sorted((t.total for t in named), reverse=True)
+    if any(t.id is None for t in fig.teams):
+        assert fig.teams[-1].id is None

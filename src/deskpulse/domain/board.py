@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -90,3 +91,94 @@ def closed_windows(now: datetime, tz: tzinfo) -> ClosedWindows:
 def local_date(instant: datetime, tz: tzinfo) -> date:
     """The local calendar date of an instant."""
     return instant.astimezone(tz).date()
+
+
+NO_TEAM = "No team"
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """Number of active tickets sharing one (source, category, team, agent, age bucket)."""
+
+    source_id: int
+    category: str
+    team: str | None
+    agent: str | None
+    bucket: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFigure:
+    """Open tickets of one team (``id`` None: tickets without a team)."""
+
+    source_id: int | None
+    id: str | None
+    name: str
+    total: int
+    new: int
+    assigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigure:
+    """Assigned tickets of one agent."""
+
+    source_id: int
+    id: str
+    name: str
+    assigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFigures:
+    """Everything the live dashboard shows, derived from one consistent set of counts."""
+
+    total: int
+    new: int
+    assigned: int
+    new_today: int
+    ages: dict[str, int]
+    teams: list[TeamFigure]
+    agents: list[AgentFigure]
+
+
+def summarize(
+    rows: Sequence[CountRow],
+    team_names: Mapping[tuple[int, str], str],
+    agent_names: Mapping[tuple[int, str], str],
+) -> BoardFigures:
+    """Totals, teams (by total, "No team" last), agents (ASSIGNED only) and age buckets from grouped counts."""
+    new_key, assigned_key = "new", "assigned"
+    ages = {b.key: 0 for b in AGE_BUCKETS}
+    teams: dict[tuple[int, str | None], list[int]] = {}
+    agents: dict[tuple[int, str], int] = {}
+    total = new = assigned = new_today = 0
+    for r in rows:
+        total += r.count
+        ages[r.bucket] = ages.get(r.bucket, 0) + r.count
+        new_today += r.count if r.bucket == "today" else 0
+        is_new, is_assigned = r.category == new_key, r.category == assigned_key
+        new += r.count if is_new else 0
+        assigned += r.count if is_assigned else 0
+        slot = teams.setdefault((r.source_id, r.team), [0, 0, 0])
+        slot[0] += r.count
+        slot[1] += r.count if is_new else 0
+        slot[2] += r.count if is_assigned else 0
+        if is_assigned and r.agent is not None:
+            agents[(r.source_id, r.agent)] = agents.get((r.source_id, r.agent), 0) + r.count
+    named = [
+        TeamFigure(sid, ext, team_names.get((sid, ext)) or f"Team {ext}", *counts)
+        for (sid, ext), counts in teams.items()
+        if ext is not None
+    ]
+    named.sort(key=lambda t: (-t.total, t.name.lower()))
+    loose = [(sid, counts) for (sid, ext), counts in teams.items() if ext is None]
+    if loose:
+        sid = loose[0][0] if len(loose) == 1 else None
+        named.append(TeamFigure(sid, None, NO_TEAM, *(sum(c[i] for _, c in loose) for i in range(3))))
+    people = [
+        AgentFigure(sid, ext, agent_names.get((sid, ext)) or f"Agent {ext}", n) for (sid, ext), n in agents.items()
+    ]
+    people.sort(key=lambda a: (-a.assigned, a.name.lower()))
+    return BoardFigures(total, new, assigned, new_today, ages, named, people)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
-from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows
+from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows, summarize
 from deskpulse.store import queries
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 
@@ -127,21 +127,30 @@ def dashboard(request: Request, session: DbSession, config: AppConfig, sources: 
 
 
 def _compute(session: Session, config: Config, sources: SourceSelection, now: datetime) -> DashboardOut:
-    bounds = bucket_bounds(now, config.tz)
     ids = sources.ids
-    counts = queries.age_counts(session, ids, bounds)
+    team_names, agent_names = queries.directory_names(session, ids)
+    figures = summarize(queries.board_rows(session, ids, bucket_bounds(now, config.tz)), team_names, agent_names)
+    source_names = {r.id: r.name for r in sources.rows}
     stale_since, reason = sources.stale
     return DashboardOut(
-        summary=Summary(**queries.summary(session, ids, bounds.today_start)),
+        summary=Summary(total=figures.total, new=figures.new, assigned=figures.assigned, new_today=figures.new_today),
         teams=[
-            TeamOut(id=t.id, name=t.name, total=t.total, new=t.new, assigned=t.assigned, source=t.source)
-            for t in queries.per_team(session, ids)
+            TeamOut(
+                id=t.id,
+                name=t.name,
+                total=t.total,
+                new=t.new,
+                assigned=t.assigned,
+                source=source_names.get(t.source_id, "") if t.source_id is not None else "",
+            )
+            for t in figures.teams
         ],
         users=[
-            UserOut(id=a.id, name=a.name, assigned=a.assigned, source=a.source) for a in queries.per_agent(session, ids)
+            UserOut(id=a.id, name=a.name, assigned=a.assigned, source=source_names.get(a.source_id, ""))
+            for a in figures.agents
         ],
         age_buckets=[
-            AgeBucketOut(key=b.key, label=b.label, sublabel=b.sublabel, count=counts[b.key]) for b in AGE_BUCKETS
+            AgeBucketOut(key=b.key, label=b.label, sublabel=b.sublabel, count=figures.ages[b.key]) for b in AGE_BUCKETS
         ],
         last_updated=sources.last_updated,
         stale_since=stale_since,
