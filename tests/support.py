@@ -97,3 +97,32 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def api_key_for(db: Any, role: str = "admin", clients: tuple[str, ...] = (), email: str | None = None) -> str:
+    """A user with ``role`` (and clients) plus an API key of the same role; returns the key."""
+    import uuid
+
+    from deskpulse.auth import apikeys
+    from deskpulse.auth.roles import Role
+    from deskpulse.auth.users import create_user, principal_for_user, user_client_keys
+    from deskpulse.clock import utcnow
+
+    now = utcnow()
+    with db.session() as session:
+        user = create_user(
+            session, email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test", role=Role(role),
+            now=now, clients=clients,
+        )  # fmt: skip
+        principal = principal_for_user(session, user)
+        _, secret = apikeys.create(
+            session, creator=principal, name="test", role=Role(role), clients=list(clients) or None, now=now,
+            creator_client_keys=user_client_keys(session, user.id),
+        )  # fmt: skip
+    return secret
+
+
+def authed(client: Any, key: str) -> Any:
+    """``client`` sending ``key`` on every request."""
+    client.headers["X-API-Key"] = key
+    return client

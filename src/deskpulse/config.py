@@ -62,6 +62,58 @@ class SourceConfig(BaseModel):
         return _check_zone(value)
 
 
+class ClientConfig(BaseModel):
+    """A customer of the service desk; tickets are attributed to it by the requester's e-mail domain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    name: str = Field(min_length=1, max_length=200)
+    email_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("email_domains")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in value if d.strip()]
+
+
+class AuthConfig(BaseModel):
+    """Sign-in, sessions, API keys and request limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_idle_minutes: int = Field(default=480, ge=5)
+    session_absolute_hours: int = Field(default=168, ge=1)
+    lockout_attempts: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    require_totp_for_admins: bool = False
+    password_min_length: int = Field(default=10, ge=8)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_requests_per_minute: int = Field(default=600, ge=1)
+    # Absolute URL of this installation, for links in e-mails (password reset, first admin).
+    public_url: str = "http://127.0.0.1:8000"
+
+
+class SmtpConfig(BaseModel):
+    """Outgoing e-mail (password resets now; reports later)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str = ""
+    password: str = Field(default="", repr=False)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    from_address: str = "deskpulse@localhost"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a host is configured."""
+        return bool(self.host)
+
+
 class Config(BaseModel):
     """The whole deskpulse configuration."""
 
@@ -70,6 +122,9 @@ class Config(BaseModel):
     timezone: str = "Europe/Amsterdam"
     database_url: str = DEFAULT_DATABASE_URL
     sources: list[SourceConfig] = Field(default_factory=list)
+    clients: list[ClientConfig] = Field(default_factory=list)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
 
@@ -80,10 +135,11 @@ class Config(BaseModel):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        groups = (("source names", [s.name for s in self.sources]), ("client ids", [c.id for c in self.clients]))
+        for what, names in groups:
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
         return self
 
     @property

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import vl_convert
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
 from deskpulse.config import Config, SourceConfig
-from deskpulse.web import charts, pages
+from deskpulse.store.db import Database
+from deskpulse.web import charts
+from deskpulse.web.app import create_app
+from support import api_key_for
 
 WEB_DIR = Path(charts.__file__).parent
 RANGES = ["24h", "7d", "30d", "1y"]
@@ -132,27 +133,23 @@ def test_closed_per_day_spec_empty_data_renders() -> None:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    calls: list[tuple[str | None, str]] = []
+def client(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[TestClient]:
+    calls: list[tuple[tuple[str, ...], str]] = []
 
-    def fake_history_points(request: Any, source: str | None, range_key: str) -> list[dict[str, Any]]:
-        calls.append((source, range_key))
+    def fake_history_points(session: Any, sources: Any, range_key: str) -> list[dict[str, Any]]:
+        calls.append((tuple(r.name for r in sources.rows), range_key))
         return _points(5)
 
     monkeypatch.setattr("deskpulse.web.api.history.history_points", fake_history_points)
-    app = FastAPI()
-    app.state.config = Config(
+    config = Config(
         sources=[
             SourceConfig(name="acme", kind="trengo", token="t"),
             SourceConfig(name="beta", kind="trengo", token="t"),
         ]
     )
-    app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    app.include_router(pages.router)
-    test_client = TestClient(app)
-    test_client.calls = calls  # type: ignore[attr-defined]
-    return test_client
+    with TestClient(create_app(config, db=db), headers={"X-API-Key": api_key_for(db)}) as test_client:
+        test_client.calls = calls  # type: ignore[attr-defined]
+        yield test_client
 
 
 def test_history_chart_route_inlines_points(client: TestClient) -> None:
@@ -161,7 +158,7 @@ def test_history_chart_route_inlines_points(client: TestClient) -> None:
     spec = response.json()
     assert len(spec["data"]["values"]) == 5
     assert spec["config"] == charts.history_chart_spec([], range_key="7d", theme="dark")["config"]
-    assert client.calls == [("acme", "7d")]  # type: ignore[attr-defined]
+    assert client.calls == [(("acme",), "7d")]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("params", [{"range": "2d"}, {"range": "24h", "theme": "neon"}])

@@ -15,7 +15,7 @@ from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.db import Database
 from deskpulse.sync.engine import SyncEngine
 from deskpulse.web.app import create_app
-from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
+from support import Clock, RecordingSleep, api_key_for, config_for, connector_for, simulator, source_config
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -63,7 +63,7 @@ async def synced(db: Database, scenario: TrengoScenario, now: datetime) -> SyncE
 
 def dashboard(db: Database, now: datetime, query: str = "") -> dict[str, Any]:
     app = create_app(config_for(source_config()), db=db)
-    with time_machine.travel(now, tick=False), TestClient(app) as client:
+    with time_machine.travel(now, tick=False), TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client:
         response = client.get(f"/api/dashboard{query}")
     assert response.status_code == 200, response.text
     return response.json()
@@ -116,7 +116,7 @@ async def test_tickets_around_local_midnight_and_dst_land_in_the_right_bucket(db
 
 async def test_an_unknown_source_is_a_404_with_the_configured_names(db: Database) -> None:
     app = create_app(config_for(source_config()), db=db)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client:
         response = client.get("/api/dashboard?source=nope")
     assert response.status_code == 404
     assert "trengo" in response.json()["detail"]
@@ -133,7 +133,7 @@ async def test_closed_statistics_count_local_days(db: Database) -> None:
     engine.clock = Clock(now + timedelta(minutes=1))  # second cycle runs the closed sweep
     assert (await engine.run_cycle()).ok
     app = create_app(config_for(source_config()), db=db)
-    with time_machine.travel(now, tick=False), TestClient(app) as client:
+    with time_machine.travel(now, tick=False), TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client:
         body = client.get("/api/closed").json()
     # Local "today" in Amsterdam began at 23:00 UTC yesterday: now-1h, now-2h and now-12h are all today.
     assert body["closed_today"] == 3
@@ -149,7 +149,10 @@ async def test_a_new_sync_shows_up_at_once_even_within_the_same_minute(db: Datab
     scenario = TrengoScenario(22, open_tickets=50, history_days=2, now=now)
     engine = await synced(db, scenario, now)
     app = create_app(config_for(source_config()), db=db)
-    with time_machine.travel(now + timedelta(seconds=30), tick=False), TestClient(app) as client:
+    with (
+        time_machine.travel(now + timedelta(seconds=30), tick=False),
+        TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client,
+    ):
         before = client.get("/api/dashboard").json()["summary"]["total"]
         for ticket in scenario.open_tickets()[:5]:
             scenario.close(ticket["id"])

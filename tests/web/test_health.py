@@ -11,7 +11,7 @@ from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.db import Database
 from deskpulse.sync.engine import SyncEngine
 from deskpulse.web.app import create_app
-from support import Clock, RecordingSleep, config_for, connector_for, simulator, source_config
+from support import Clock, RecordingSleep, api_key_for, config_for, connector_for, simulator, source_config
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 async def test_health_goes_from_starting_to_ok_to_degraded_with_the_reason(db: Database) -> None:
     src = source_config(max_retries=0)
     app = create_app(config_for(src), db=db)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client:
         body = client.get("/health").json()
         assert body["status"] == "starting"
         sim = simulator(TrengoScenario(14, open_tickets=30, history_days=1, now=NOW))

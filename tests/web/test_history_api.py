@@ -12,7 +12,7 @@ from deskpulse.store.sources import ensure_source
 from deskpulse.store.tables import SnapshotHourRow, SnapshotRow
 from deskpulse.sync.retention import apply_retention
 from deskpulse.web.app import create_app
-from support import config_for, source_config
+from support import api_key_for, config_for, source_config
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def store_series(db: Database, totals: list[int], step: timedelta = timedelta(mi
 
 def get(db: Database, query: str) -> tuple[int, object]:
     app = create_app(config_for(source_config()), db=db)
-    with time_machine.travel(NOW, tick=False), TestClient(app) as client:
+    with time_machine.travel(NOW, tick=False), TestClient(app, headers={"X-API-Key": api_key_for(db)}) as client:
         response = client.get(f"/api/history{query}")
     return response.status_code, response.json()
 

@@ -73,6 +73,7 @@ class Ticket:
     agent_external_id: str | None = None
     requester_external_id: str | None = None
     requester_name: str | None = None
+    requester_email: str | None = None
     assigned_at: datetime | None = None
     first_responded_at: datetime | None = None
     resolved_at: datetime | None = None

@@ -1,0 +1,4 @@
+"""The normalized store. Importing the package registers every table on ``Base.metadata``."""
+
+from deskpulse.store import auth_tables as auth_tables
+from deskpulse.store import tables as tables

@@ -12,11 +12,18 @@ from deskpulse.domain.history import HistoryPoint
 from deskpulse.store.tables import SnapshotHourRow, SnapshotRow
 
 
-def load_points(session: Session, source_id: int, since: datetime, until: datetime) -> list[HistoryPoint]:
-    """Points of one source in [since, until]: hourly rollups where raw points have expired, raw after."""
+def load_points(
+    session: Session, source_id: int, since: datetime, until: datetime, client_id: int | None = None
+) -> list[HistoryPoint]:
+    """Points of one source in [since, until]: hourly rollups where raw points have expired, raw after.
+
+    ``client_id`` None reads the whole source's series; otherwise that client's own series.
+    """
+    raw_client = SnapshotRow.client_id.is_(None) if client_id is None else SnapshotRow.client_id == client_id
+    hour_client = SnapshotHourRow.client_id.is_(None) if client_id is None else SnapshotHourRow.client_id == client_id
     raw = session.execute(
         select(SnapshotRow.at, SnapshotRow.open, SnapshotRow.assigned, SnapshotRow.total, SnapshotRow.closed_today)
-        .where(SnapshotRow.source_id == source_id, SnapshotRow.at >= since, SnapshotRow.at <= until)
+        .where(SnapshotRow.source_id == source_id, raw_client, SnapshotRow.at >= since, SnapshotRow.at <= until)
         .order_by(SnapshotRow.at)
     ).all()
     first_raw = raw[0].at if raw else until
@@ -28,7 +35,12 @@ def load_points(session: Session, source_id: int, since: datetime, until: dateti
             SnapshotHourRow.total,
             SnapshotHourRow.closed_today,
         )
-        .where(SnapshotHourRow.source_id == source_id, SnapshotHourRow.hour >= since, SnapshotHourRow.hour < first_raw)
+        .where(
+            SnapshotHourRow.source_id == source_id,
+            hour_client,
+            SnapshotHourRow.hour >= since,
+            SnapshotHourRow.hour < first_raw,
+        )
         .order_by(SnapshotHourRow.hour)
     ).all()
     return [HistoryPoint(r[0], r[1], r[2], r[3], r[4]) for r in (*hours, *raw)]

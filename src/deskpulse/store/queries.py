@@ -13,11 +13,17 @@ from deskpulse.domain.board import BucketBounds, ClosedWindows, CountRow, local_
 from deskpulse.store.tables import AgentRow, TeamRow, TicketRow
 
 
-def _active(source_ids: Sequence[int]) -> list[ColumnElement[bool]]:
-    return [TicketRow.source_id.in_(source_ids), TicketRow.is_active.is_(True)]
+def _scope(client_ids: frozenset[int] | None) -> list[ColumnElement[bool]]:
+    return [] if client_ids is None else [TicketRow.client_id.in_(sorted(client_ids))]
 
 
-def board_rows(session: Session, source_ids: Sequence[int], bounds: BucketBounds) -> list[CountRow]:
+def _active(source_ids: Sequence[int], client_ids: frozenset[int] | None = None) -> list[ColumnElement[bool]]:
+    return [TicketRow.source_id.in_(source_ids), TicketRow.is_active.is_(True), *_scope(client_ids)]
+
+
+def board_rows(
+    session: Session, source_ids: Sequence[int], bounds: BucketBounds, client_ids: frozenset[int] | None = None
+) -> list[CountRow]:
     """Active tickets counted per (source, category, team, agent, age bucket) in one scan of the board index.
 
     One query means every figure on the board comes from the same instant of the store.
@@ -32,7 +38,7 @@ def board_rows(session: Session, source_ids: Sequence[int], bounds: BucketBounds
         TicketRow.agent_external_id,
         bucket,
     )
-    rows = session.execute(select(*keys, func.count()).where(*_active(source_ids)).group_by(*keys)).all()
+    rows = session.execute(select(*keys, func.count()).where(*_active(source_ids, client_ids)).group_by(*keys)).all()
     return [CountRow(sid, cat, team, agent, str(b), int(n)) for sid, cat, team, agent, b, n in rows]
 
 
@@ -50,10 +56,19 @@ def directory_names(
 
 
 def closed_stats(
-    session: Session, source_ids: Sequence[int], windows: ClosedWindows, tz: tzinfo
+    session: Session,
+    source_ids: Sequence[int],
+    windows: ClosedWindows,
+    tz: tzinfo,
+    client_ids: frozenset[int] | None = None,
 ) -> tuple[dict[str, int], list[tuple[date, int]]]:
     """Closed counts per window, created-and-closed today, and closed per local day over 90 days."""
-    closed = [TicketRow.source_id.in_(source_ids), TicketRow.closed_at.is_not(None), TicketRow.is_active.is_(False)]
+    closed = [
+        TicketRow.source_id.in_(source_ids),
+        TicketRow.closed_at.is_not(None),
+        TicketRow.is_active.is_(False),
+        *_scope(client_ids),
+    ]
     row = session.execute(
         select(
             func.count(case((TicketRow.closed_at >= windows.today, 1))),

@@ -97,6 +97,15 @@ class AgentRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
 
 
+class ClientRow(Base):
+    """A customer of the desk (from the config's [[clients]]); tickets, users and keys are scoped to it."""
+
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class TicketRow(Base):
     """A normalized ticket. ``is_active`` says whether it is in the source's current open set."""
 
@@ -131,6 +140,10 @@ class TicketRow(Base):
     agent_external_id: Mapped[str | None] = mapped_column(String(64))
     requester_external_id: Mapped[str | None] = mapped_column(String(64))
     requester_name: Mapped[str | None] = mapped_column(String(300))
+    requester_email: Mapped[str | None] = mapped_column(String(320))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL", name="fk_tickets_client"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -168,6 +181,10 @@ class SnapshotRow(Base):
     __table_args__ = (Index("ix_snapshots_source_at", "source_id", "at"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    # NULL: the whole source. Otherwise the counts of one client's tickets (what that client may see).
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE", name="fk_snapshots_client")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     open: Mapped[int] = mapped_column(Integer)
     assigned: Mapped[int] = mapped_column(Integer)
@@ -180,9 +197,12 @@ class SnapshotHourRow(Base):
     """Hourly rollup of snapshots, kept for two years after raw points expire."""
 
     __tablename__ = "snapshot_hours"
-    __table_args__ = (UniqueConstraint("source_id", "hour"),)
+    __table_args__ = (Index("ix_snapshot_hours_source_hour", "source_id", "hour"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE", name="fk_snapshot_hours_client")
+    )
     hour: Mapped[datetime] = mapped_column(UTCDateTime)
     open: Mapped[int] = mapped_column(Integer)
     assigned: Mapped[int] = mapped_column(Integer)

@@ -16,7 +16,9 @@ from deskpulse.config import Config, SourceConfig
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.protocol import Connector, Directory, Progress
 from deskpulse.domain.board import local_day_start
+from deskpulse.domain.clients import ClientMatcher
 from deskpulse.domain.tickets import StatusCategory, Ticket
+from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source, mark_failed
 from deskpulse.store.tables import SourceRow, TicketRow
@@ -78,6 +80,8 @@ class SyncEngine:
         self.clock = clock
         with db.session() as session:
             self.source_id = ensure_source(session, source).id
+            self.client_ids = sync_clients(session, config.clients)
+        self.matcher = ClientMatcher({c.id: c.email_domains for c in config.clients})
 
     def _state(self) -> SourceRow:
         with self.db.session() as session:
@@ -173,6 +177,10 @@ class SyncEngine:
             )
         return active, unresolved
 
+    def _client_of(self, ticket: Ticket) -> int | None:
+        key = self.matcher.client_for(ticket.requester_email)
+        return self.client_ids.get(key) if key is not None else None
+
     def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
         active_ids = {t.external_id for t in fetched.active}
         # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
@@ -189,9 +197,16 @@ class SyncEngine:
                 active_ids=active_ids,
                 deleted_ids=fetched.deleted,
                 complete_active_set=True,
+                client_of=self._client_of,
             )
             session.flush()
-            write_snapshot(session, self.source_id, at=now, day_start=local_day_start(now, self.config.tz))
+            write_snapshot(
+                session,
+                self.source_id,
+                at=now,
+                day_start=local_day_start(now, self.config.tz),
+                client_ids=self.client_ids.values(),
+            )
             row = session.get(SourceRow, self.source_id)
             assert row is not None
             if fetched.directory is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -72,6 +72,7 @@ def upsert_tickets(
     active_ids: set[str],
     deleted_ids: set[str],
     complete_active_set: bool,
+    client_of: Callable[[Ticket], int | None] = lambda _t: None,
 ) -> UpsertStats:
     """Upsert ``seen`` tickets and record field changes.
 
@@ -81,7 +82,7 @@ def upsert_tickets(
     """
     stats = UpsertStats()
     incoming = {t.external_id: t for t in seen}
-    cols = [TicketRow.id, TicketRow.external_id, TicketRow.is_active, TicketRow.deleted_at] + [
+    cols = [TicketRow.id, TicketRow.external_id, TicketRow.is_active, TicketRow.deleted_at, TicketRow.client_id] + [
         getattr(TicketRow, c) for c in TICKET_COLUMNS if c != "external_id"
     ]
     stored: dict[str, Any] = {}
@@ -104,13 +105,14 @@ def upsert_tickets(
     for ext_id, ticket in incoming.items():
         values = _row_values(ticket)
         values["is_active"] = ext_id in active_ids and ticket.status_category.is_active
+        values["client_id"] = client_of(ticket)
         old = stored.get(ext_id)
         if old is None:
             inserts.append(
                 {**values, "source_id": source_id, "first_seen_at": now, "synced_at": now, "deleted_at": None}
             )
             continue
-        differs = [c for c in (*TICKET_COLUMNS, "is_active") if getattr(old, c) != values[c]]
+        differs = [c for c in (*TICKET_COLUMNS, "is_active", "client_id") if getattr(old, c) != values[c]]
         if old.deleted_at is not None:
             differs.append("deleted_at")
         if not differs:
@@ -151,30 +153,35 @@ def upsert_tickets(
     return stats
 
 
-def write_snapshot(session: Session, source_id: int, *, at: datetime, day_start: datetime) -> SnapshotRow:
-    """Count the stored active set and today's closed tickets into one history point."""
-    counts = dict(
+def write_snapshot(
+    session: Session, source_id: int, *, at: datetime, day_start: datetime, client_ids: Iterable[int] = ()
+) -> SnapshotRow:
+    """Count the stored active set and today's closed tickets into one history point for the whole source,
+    plus one point per client (so a client's own history never shows another client's tickets)."""
+    active = session.execute(
+        select(TicketRow.client_id, TicketRow.status_category, func.count())
+        .where(TicketRow.source_id == source_id, TicketRow.is_active.is_(True))
+        .group_by(TicketRow.client_id, TicketRow.status_category)
+    ).all()
+    closed = dict(
         session.execute(
-            select(TicketRow.status_category, func.count())
-            .where(TicketRow.source_id == source_id, TicketRow.is_active.is_(True))
-            .group_by(TicketRow.status_category)
+            select(TicketRow.client_id, func.count())
+            .where(TicketRow.source_id == source_id, TicketRow.closed_at >= day_start, TicketRow.is_active.is_(False))
+            .group_by(TicketRow.client_id)
         ).all()
     )
-    closed_today = session.scalar(
-        select(func.count()).where(
-            TicketRow.source_id == source_id, TicketRow.closed_at >= day_start, TicketRow.is_active.is_(False)
-        )
-    )
-    new = int(counts.get(StatusCategory.NEW.value, 0))
-    assigned = int(counts.get(StatusCategory.ASSIGNED.value, 0))
-    snap = SnapshotRow(
-        source_id=source_id,
-        at=at,
-        open=new,
-        assigned=assigned,
-        total=int(sum(counts.values())),
-        closed_today=int(closed_today or 0),
-        partial=False,
-    )
-    session.add(snap)
-    return snap
+    per_client: dict[int | None, list[int]] = {cid: [0, 0, 0, 0] for cid in client_ids}
+    whole = [0, 0, 0, sum(closed.values())]
+    for cid, category, n in active:
+        for counts in (whole, per_client.setdefault(cid, [0, 0, 0, 0])):
+            counts[0] += n if category == StatusCategory.NEW.value else 0
+            counts[1] += n if category == StatusCategory.ASSIGNED.value else 0
+            counts[2] += n
+    rows = []
+    for cid, counts in [(None, whole), *((c, v) for c, v in per_client.items() if c is not None)]:
+        if cid is not None:
+            counts[3] = closed.get(cid, 0)
+        rows.append(SnapshotRow(source_id=source_id, client_id=cid, at=at, open=counts[0], assigned=counts[1],
+                                total=counts[2], closed_today=counts[3], partial=False))  # fmt: skip
+    session.add_all(rows)
+    return rows[0]

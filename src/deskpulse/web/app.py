@@ -28,6 +28,7 @@ from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
 from deskpulse.web import charts, pages
 from deskpulse.web.api import dashboard, health, history
+from deskpulse.web.auth import Public
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
@@ -104,7 +105,7 @@ def _install_docs(app: FastAPI) -> None:
     """Swagger UI at /docs from the swagger-ui-bundle package: works on a LAN with no internet."""
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[Public])
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",

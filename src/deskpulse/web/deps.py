@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from deskpulse.config import Config
 from deskpulse.store.db import Database
 from deskpulse.store.tables import SourceRow
+from deskpulse.web.auth import Reader
 
 
 def get_config(request: Request) -> Config:
@@ -40,9 +41,11 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 @dataclass(frozen=True, slots=True)
 class SourceSelection:
-    """The sources a request reads, with their health."""
+    """The sources a request reads, with their health, and the clients the caller may see (None: all)."""
 
     rows: list[SourceRow]
+    client_ids: frozenset[int] | None = None
+    internal: bool = True
 
     @property
     def ids(self) -> list[int]:
@@ -69,6 +72,7 @@ class SourceSelection:
 def select_sources(
     session: DbSession,
     config: AppConfig,
+    principal: Reader,
     source: Annotated[str | None, Query(description="Name of one configured source; all sources when omitted")] = None,
 ) -> SourceSelection:
     """Resolve ``?source=``; 404 with the list of configured names when it names no source."""
@@ -78,7 +82,7 @@ def select_sources(
         raise HTTPException(status_code=404, detail=f"Unknown source {source!r}; configured sources: {known}.")
     wanted = [source] if source is not None else names
     rows = list(session.scalars(select(SourceRow).where(SourceRow.name.in_(wanted)).order_by(SourceRow.name)))
-    return SourceSelection(rows)
+    return SourceSelection(rows, principal.client_ids, principal.can("tickets:internal"))
 
 
 Sources = Annotated[SourceSelection, Depends(select_sources)]

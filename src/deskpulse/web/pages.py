@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from deskpulse import __version__
+from deskpulse.auth.principal import Principal
 from deskpulse.web import charts
+from deskpulse.web.api import history as history_api
+from deskpulse.web.auth import Public, Reader, require_page
+from deskpulse.web.deps import DbSession, Sources
 
 router = APIRouter(tags=["pages"])
 
@@ -39,12 +41,17 @@ def _check_theme(theme: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def dashboard_page(request: Request, source: Annotated[str | None, Query()] = None) -> Response:
+def dashboard_page(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_page("dashboard:read"))],
+    source: Annotated[str | None, Query()] = None,
+) -> Response:
     """The live ticket dashboard."""
     config = request.app.state.config
     names = [s.name for s in config.sources]
     selected = source if source in names else None
     context: dict[str, Any] = {
+        "principal": principal,
         "root": request.scope.get("root_path", ""),
         "sources": names,
         "selected_source": selected,
@@ -58,7 +65,7 @@ def dashboard_page(request: Request, source: Annotated[str | None, Query()] = No
     return request.app.state.templates.TemplateResponse(request, "dashboard.html", context)  # type: ignore[no-any-return]
 
 
-@router.api_route("/assets/vega-bundle.js", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/assets/vega-bundle.js", methods=["GET", "HEAD"], include_in_schema=False, dependencies=[Public])
 def vega_bundle(request: Request) -> Response:
     """Vega, Vega-Lite and vega-embed as one classic script, gzipped when the client accepts it.
 
@@ -84,9 +91,9 @@ def vega_bundle(request: Request) -> Response:
     tags=["charts"],
     responses={400: {"description": "Bad range or theme"}, 404: {"description": "Unknown source"}},
 )
-async def history_chart(
-    request: Request,
-    source: Annotated[str | None, Query(description="One configured source; all when omitted")] = None,
+def history_chart(
+    session: DbSession,
+    sources: Sources,
     range_key: Annotated[str, Query(alias="range", description="24h, 7d, 30d or 1y")] = "24h",
     theme: ThemeQuery = "light",
 ) -> dict[str, Any]:
@@ -94,18 +101,12 @@ async def history_chart(
     if range_key not in HISTORY_RANGES:
         raise HTTPException(400, detail=f"range must be one of {', '.join(HISTORY_RANGES)}; got {range_key!r}.")
     _check_theme(theme)
-    from deskpulse.web.api import history as history_api
-
-    fetch = history_api.history_points
-    if inspect.iscoroutinefunction(fetch):
-        points = await fetch(request, source, range_key)
-    else:
-        points = await run_in_threadpool(fetch, request, source, range_key)
+    points = history_api.history_points(session, sources, range_key)
     return charts.history_chart_spec(points, range_key=range_key, theme=theme)
 
 
 @router.get("/api/charts/closed-per-day", tags=["charts"], responses={400: {"description": "Bad theme"}})
-def closed_per_day_chart(theme: ThemeQuery = "light") -> dict[str, Any]:
+def closed_per_day_chart(_: Reader, theme: ThemeQuery = "light") -> dict[str, Any]:
     """Vega-Lite spec of closed tickets per day, without rows: the page fills data set ``closed_per_day``
     from ``/api/closed`` on each refresh."""
     return charts.closed_per_day_spec([], theme=_check_theme(theme))

@@ -55,6 +55,7 @@ def map_ticket(raw: TrengoTicket, *, naive_zone: tzinfo = UTC, web_base: str | N
         agent_external_id=_str_id(raw.user_id),
         requester_external_id=_str_id(raw.contact_id),
         requester_name=requester_name,
+        requester_email=(contact.email.strip().lower() if contact and contact.email else None),
         created_at=created,
         updated_at=parse_timestamp(raw.updated_at, naive_zone),
         assigned_at=parse_timestamp(raw.assigned_at, naive_zone),

@@ -117,6 +117,8 @@ def dashboard(request: Request, session: DbSession, config: AppConfig, sources: 
         config.timezone,
         now.replace(second=0, microsecond=0),
         tuple((r.id, r.last_ok_at, r.stale_since, r.last_error) for r in sources.rows),
+        sources.client_ids,
+        sources.internal,
     )
     cache = _cache(request)
     cached = cache.get(key)
@@ -129,7 +131,8 @@ def dashboard(request: Request, session: DbSession, config: AppConfig, sources: 
 def _compute(session: Session, config: Config, sources: SourceSelection, now: datetime) -> DashboardOut:
     ids = sources.ids
     team_names, agent_names = queries.directory_names(session, ids)
-    figures = summarize(queries.board_rows(session, ids, bucket_bounds(now, config.tz)), team_names, agent_names)
+    rows = queries.board_rows(session, ids, bucket_bounds(now, config.tz), sources.client_ids)
+    figures = summarize(rows, team_names, agent_names)
     source_names = {r.id: r.name for r in sources.rows}
     stale_since, reason = sources.stale
     return DashboardOut(
@@ -144,10 +147,12 @@ def _compute(session: Session, config: Config, sources: SourceSelection, now: da
                 source=source_names.get(t.source_id, "") if t.source_id is not None else "",
             )
             for t in figures.teams
+            if sources.internal  # teams and agents are internal: a customer sees only its own totals
         ],
         users=[
             UserOut(id=a.id, name=a.name, assigned=a.assigned, source=source_names.get(a.source_id, ""))
             for a in figures.agents
+            if sources.internal
         ],
         age_buckets=[
             AgeBucketOut(key=b.key, label=b.label, sublabel=b.sublabel, count=figures.ages[b.key]) for b in AGE_BUCKETS
@@ -162,7 +167,8 @@ def _compute(session: Session, config: Config, sources: SourceSelection, now: da
 @router.get("/api/closed", response_model=ClosedOut, responses=ERRORS)
 def closed(session: DbSession, config: AppConfig, sources: Sources) -> ClosedOut:
     """Closed-ticket statistics by local calendar day (windows include today)."""
-    figures, per_day = queries.closed_stats(session, sources.ids, closed_windows(utcnow(), config.tz), config.tz)
+    windows = closed_windows(utcnow(), config.tz)
+    figures, per_day = queries.closed_stats(session, sources.ids, windows, config.tz, sources.client_ids)
     return ClosedOut(
         **figures,
         daily_counts=[DailyCount(date=d.isoformat(), count=n) for d, n in per_day],

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from deskpulse import __version__
 from deskpulse.store.tables import SourceRow
+from deskpulse.web.auth import Public, SourceReader
 from deskpulse.web.deps import AppConfig, DbSession
 
 router = APIRouter(tags=["health"])
@@ -45,8 +46,19 @@ class HealthOut(BaseModel):
     sources: list[SourceHealth]
 
 
-@router.get("/health", response_model=HealthOut)
-def health(request: Request, session: DbSession, config: AppConfig) -> HealthOut:
+class LiveOut(BaseModel):
+    status: str
+    version: str
+
+
+@router.get("/healthz", response_model=LiveOut, dependencies=[Public])
+def liveness() -> LiveOut:
+    """Unauthenticated liveness probe for load balancers and process supervisors: the process answers."""
+    return LiveOut(status="ok", version=__version__)
+
+
+@router.get("/health", response_model=HealthOut, responses={401: {"description": "Not signed in"}})
+def health(request: Request, session: DbSession, config: AppConfig, _: SourceReader) -> HealthOut:
     """``status`` is ok, degraded (a source is stale) or starting (a source never synced)."""
     names = [s.name for s in config.sources]
     rows = {r.name: r for r in session.scalars(select(SourceRow).where(SourceRow.name.in_(names)))}

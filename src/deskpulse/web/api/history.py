@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
 from deskpulse.domain.history import RANGES, HistoryPoint, downsample, flag_history
-from deskpulse.store.db import Database
 from deskpulse.store.history import load_points, merge_sources
-from deskpulse.web.deps import DbSession, Sources, SourceSelection, select_sources
+from deskpulse.web.deps import DbSession, Sources, SourceSelection
 
 router = APIRouter(tags=["history"])
 # Points before the requested window give the outlier filter its reference at the window's start.
@@ -36,10 +36,16 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def read_history(
-    session: Any, sources: SourceSelection, since: datetime, until: datetime
+    session: Session, sources: SourceSelection, since: datetime, until: datetime
 ) -> tuple[list[HistoryPoint], list[bool]]:
     """Points in [since, until] summed over the selected sources, with their outlier flags."""
-    series = [load_points(session, sid, since - FILTER_CONTEXT, until) for sid in sources.ids]
+    start = since - FILTER_CONTEXT
+    if sources.client_ids is None:
+        series = [load_points(session, sid, start, until) for sid in sources.ids]
+    else:  # a scoped caller sees the sum of its own clients' series, never the whole desk's
+        series = [
+            load_points(session, sid, start, until, cid) for sid in sources.ids for cid in sorted(sources.client_ids)
+        ]
     points = merge_sources(series) if series else []
     flags = flag_history(points)
     keep = [i for i, p in enumerate(points) if p.ts >= since]
@@ -84,12 +90,9 @@ def _as_dict(p: HistoryPoint) -> dict[str, Any]:
     return {"ts": p.ts, "open": p.open, "assigned": p.assigned, "total": p.total, "closed": p.closed}
 
 
-def history_points(request: Request, source: str | None, range_key: str) -> list[dict[str, Any]]:
+def history_points(session: Session, sources: SourceSelection, range_key: str) -> list[dict[str, Any]]:
     """Filtered points for a chart, as plain dicts with ISO timestamps (used by the chart spec route)."""
     start, end = _window(range_key, None, None)
-    db: Database = request.app.state.db
-    with db.session() as session:
-        sources = select_sources(session, request.app.state.config, source)
-        points, flags = read_history(session, sources, start, end)
+    points, flags = read_history(session, sources, start, end)
     kept = [p for p, f in zip(points, flags, strict=True) if not f]
     return [{**_as_dict(p), "ts": p.ts.isoformat()} for p in downsample(kept, MAX_CHART_POINTS)] if kept else []

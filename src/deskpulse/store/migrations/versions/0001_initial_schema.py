@@ -68,8 +68,8 @@ def upgrade() -> None:
         sa.Column("closed_today", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["source_id"], ["sources.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("source_id", "hour"),
     )
+    op.create_index("ix_snapshot_hours_source_hour", "snapshot_hours", ["source_id", "hour"])
     op.create_table(
         "snapshots",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),

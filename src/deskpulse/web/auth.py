@@ -1,0 +1,134 @@
+"""The one dependency every route goes through: who is asking, may they, and which clients may they see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+
+from deskpulse.auth import apikeys, kiosk, sessions
+from deskpulse.auth.principal import Principal
+from deskpulse.auth.users import principal_for_user
+from deskpulse.clock import utcnow
+from deskpulse.config import Config
+from deskpulse.store.auth_tables import KioskLinkRow, UserRow
+from deskpulse.store.db import Database
+
+UNAUTHENTICATED = "Sign in, or send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address as the server sees it (put a trusted proxy's address handling in the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def presented_api_key(request: Request) -> str | None:
+    """The API key in ``Authorization: Bearer`` or ``X-API-Key``, if any."""
+    header = request.headers.get("x-api-key")
+    if header:
+        return header.strip()
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _resolve(request: Request) -> Principal | None:
+    db: Database = request.app.state.db
+    config: Config = request.app.state.config
+    now = utcnow()
+    key = presented_api_key(request)
+    with db.session() as session:
+        if key is not None:
+            principal = apikeys.resolve(session, key, now=now)
+            if principal is None:
+                # A wrong key is an error, never a silent fall-back to the cookie.
+                raise HTTPException(401, "The API key is unknown or has been revoked.", {"WWW-Authenticate": "Bearer"})
+            return principal
+        cookie = request.cookies.get(sessions.COOKIE)
+        if not cookie:
+            return None
+        row = sessions.resolve(session, cookie, now=now, cfg=config.auth)
+        if row is None or row.mfa_pending:
+            return None
+        if row.user_id is not None:
+            user = session.get(UserRow, row.user_id)
+            if user is None or not user.is_active:
+                return None
+            return principal_for_user(session, user, session_id=row.id)
+        link = session.get(KioskLinkRow, row.kiosk_link_id) if row.kiosk_link_id is not None else None
+        if link is None or link.revoked_at is not None:
+            return None
+        return kiosk.principal_for(session, link, session_id=row.id)
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The caller, or None when anonymous; resolved once per request."""
+    if not hasattr(request.state, "principal"):
+        request.state.principal = _resolve(request)
+    principal: Principal | None = request.state.principal
+    return principal
+
+
+def require(permission: str) -> Callable[[Request], Principal]:
+    """A dependency that lets a request through only when its caller holds ``permission`` (401 / 403)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = optional_principal(request)
+        if principal is None:
+            raise HTTPException(401, UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})
+        if not principal.can(permission):
+            who = principal.role.value.replace("_", " ")
+            raise HTTPException(403, f"Your role ({who}) does not allow this ({permission}).")
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    return dependency
+
+
+def require_page(permission: str) -> Callable[[Request], Principal]:
+    """Like ``require`` for HTML pages: an anonymous browser is sent to the sign-in page instead of a 401."""
+    inner = require(permission)
+
+    def dependency(request: Request) -> Principal:
+        if optional_principal(request) is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(303, "Sign in first.", {"Location": f"/login?next={quote(target, safe='')}"})
+        return inner(request)
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"page_{permission.replace(':', '_')}"
+    return dependency
+
+
+def public(request: Request) -> None:
+    """Marks a route as deliberately open to anonymous callers (sign-in, liveness, assets)."""
+
+
+public.permission = None  # type: ignore[attr-defined]
+
+Public = Depends(public)
+Reader = Annotated[Principal, Depends(require("dashboard:read"))]
+Internal = Annotated[Principal, Depends(require("tickets:internal"))]
+SourceReader = Annotated[Principal, Depends(require("sources:read"))]
+
+
+def route_permissions(dependant: Any) -> tuple[bool, list[str]]:
+    """(declared, permissions) of a route's dependency tree; the access-matrix test reads this.
+
+    ``declared`` is False when no ``require``/``public`` marker is found anywhere: such a route fails the test.
+    """
+    found: list[str] = []
+    declared = False
+    stack = [dependant]
+    while stack:
+        dep = stack.pop()
+        call = getattr(dep, "call", None)
+        if call is not None and hasattr(call, "permission"):
+            declared = True
+            if call.permission is not None:
+                found.append(call.permission)
+        stack.extend(getattr(dep, "dependencies", []))
+    return declared, sorted(set(found))
