@@ -26,8 +26,8 @@ from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import charts, pages
-from deskpulse.web.api import dashboard, health, history
+from deskpulse.web import charts, pages, portal
+from deskpulse.web.api import dashboard, health, history, tickets
 from deskpulse.web.auth import Public
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,12 @@ def create_app(
     app.state.scheduler_task = None
     app.state.started_monotonic = time.monotonic()
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    zone = config.tz
+    # Pages show times in the desk's time zone; the JSON keeps UTC.
+    app.state.templates.env.filters["localtime"] = lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
-    for module in (dashboard, history, health, pages):
+    for module in (dashboard, history, tickets, health, pages, portal):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deskpulse import __version__
 from deskpulse.auth.principal import Principal
+from deskpulse.auth.roles import Role
 from deskpulse.web import charts
 from deskpulse.web.api import history as history_api
 from deskpulse.web.auth import Public, Reader, require_page
@@ -47,6 +48,9 @@ def dashboard_page(
     source: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The live ticket dashboard."""
+    if principal.role == Role.CUSTOMER:
+        # A customer's home is its own portal: its tickets, not the desk's wallboard.
+        return RedirectResponse("/portal", status_code=303)
     config = request.app.state.config
     names = [s.name for s in config.sources]
     selected = source if source in names else None
