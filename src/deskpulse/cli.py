@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from deskpulse.cli_users import apikey_app, users_app
 from deskpulse.config import Config, ConfigError, load_config
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.registry import build_connector
@@ -23,6 +24,8 @@ console = Console(stderr=True, soft_wrap=True)
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML config file (default: $DESKPULSE_CONFIG, or env only)")
 ]
+app.add_typer(users_app, name="users")
+app.add_typer(apikey_app, name="apikey")
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -63,7 +66,8 @@ def serve(
     cfg = _load(config)
     if not cfg.sources:
         console.print("[yellow]No sources configured: the dashboard will be empty (try `deskpulse demo`).[/yellow]")
-    uvicorn.run(create_app(cfg, run_sync=not web_only), host=host, port=port, log_level="info")
+    app_ = create_app(cfg, run_sync=not web_only, announce_setup=True)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 @app.command()

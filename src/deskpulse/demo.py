@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 from bisect import bisect_right
 from collections.abc import Callable
@@ -15,14 +16,17 @@ from zoneinfo import ZoneInfo
 import uvicorn
 from sqlalchemy import insert
 
+from deskpulse.auth.roles import Role
+from deskpulse.auth.users import create_user
 from deskpulse.clock import utcnow
-from deskpulse.config import Config, SourceConfig
+from deskpulse.config import ClientConfig, Config, SourceConfig
 from deskpulse.connectors.trengo.mapping import map_ticket
 from deskpulse.connectors.trengo.models import TrengoTicket
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.tickets import Ticket
 from deskpulse.simulators.trengo import create_app as create_simulator
 from deskpulse.simulators.trengo_scenario import TrengoScenario
+from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source
 from deskpulse.store.tables import SnapshotRow
@@ -54,7 +58,33 @@ def demo_config(sim_port: int, data_dir: Path) -> Config:
         requests_per_minute=DEMO_RATE_LIMIT,
         directory_refresh_seconds=600,
     )
-    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=[source])
+    # Two of the simulator's contact companies, so their tickets really belong to clients.
+    clients = [
+        ClientConfig(id="acme", name="Acme", email_domains=["acme.nl"]),
+        ClientConfig(id="globex", name="Globex", email_domains=["globex.eu"]),
+    ]
+    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=[source], clients=clients)
+
+
+# One demo user per role; scoped roles see the Acme client only.
+DEMO_USERS: tuple[tuple[Role, tuple[str, ...]], ...] = (
+    (Role.ADMIN, ()), (Role.MANAGER, ()), (Role.ACCOUNT_MANAGER, ("acme",)), (Role.TECHNICIAN, ()),
+    (Role.VIEWER, ()), (Role.CUSTOMER, ("acme",)),
+)  # fmt: skip
+
+
+def create_demo_users(db: Database, config: Config) -> list[tuple[str, str, str]]:
+    """Register the demo clients and one user per role with a fresh random password: (email, password, role)."""
+    created = []
+    now = utcnow()
+    with db.session() as session:
+        sync_clients(session, config.clients)
+        for role, clients in DEMO_USERS:
+            email = f"{role.value.replace('_', '-')}@demo.test"
+            password = secrets.token_urlsafe(9)
+            create_user(session, email=email, role=role, now=now, password=password, name=role.value, clients=clients)
+            created.append((email, password, role.value))
+    return created
 
 
 def _ended_at(ticket: Ticket) -> datetime | None:
@@ -129,6 +159,7 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     config = demo_config(sim_port, data_dir)
     db = Database(config.database_url)
     await asyncio.to_thread(prepare_store, db, config)
+    users = await asyncio.to_thread(create_demo_users, db, config)
     points = await asyncio.to_thread(backfill, db, config, scenario)
     opened = len(scenario.open_tickets())
     say(f"demo: simulator on 127.0.0.1:{sim_port}, {opened} open tickets, {points} history points backfilled")
@@ -147,6 +178,10 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     while not web.started and not web_task.done():
         await asyncio.sleep(0.05)
     say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop)")
+    width = max(len(email) for email, _, _ in users)
+    say(f"demo users (new passwords each run):\n  {'e-mail'.ljust(width)}  {'password'.ljust(12)}  role")
+    for email, password, role in users:
+        say(f"  {email.ljust(width)}  {password.ljust(12)}  {role}")
     try:
         await web_task
     finally:

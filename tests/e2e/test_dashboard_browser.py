@@ -7,7 +7,6 @@ instead of starting the demo.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -17,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes] | None, log: Path | N
             output = log.read_text(errors="replace") if log else ""
             pytest.fail(f"deskpulse demo exited with {proc.returncode} before serving:\n{output[-3000:]}")
         try:
-            status, _ = _get(f"{base}/health")
+            status, _ = _get(f"{base}/healthz")
             if status == 200:
                 return
             last = f"HTTP {status}"
@@ -71,15 +71,34 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes] | None, log: Path | N
             last = repr(exc)
         time.sleep(0.5)
     output = log.read_text(errors="replace") if log else ""
-    pytest.fail(f"{base}/health not 200 within {STARTUP_SECONDS} s ({last}):\n{output[-3000:]}")
+    pytest.fail(f"{base}/healthz not 200 within {STARTUP_SECONDS} s ({last}):\n{output[-3000:]}")
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    email: str
+    password: str
+
+
+def _demo_credentials(log: Path, role: str) -> tuple[str, str]:
+    """The e-mail and password the demo printed for ``role`` (fresh on every run)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    pattern = re.compile(rf"^\s+(\S+@\S+)\s+(\S+)\s+{role}\s*$", re.MULTILINE)
+    while time.monotonic() < deadline:
+        found = pattern.search(log.read_text(errors="replace"))
+        if found:
+            return found.group(1), found.group(2)
+        time.sleep(0.2)
+    pytest.fail(f"the demo never printed a {role} user:\n{log.read_text(errors='replace')[-2000:]}")
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running ``deskpulse demo`` on a free port, stopped after the tests."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A running ``deskpulse demo`` on a free port and its admin's credentials, stopped after the tests."""
     if external := os.environ.get("DESKPULSE_E2E_URL"):
         _wait_healthy(external.rstrip("/"), None, None)
-        yield external.rstrip("/")
+        yield Demo(external.rstrip("/"), os.environ["DESKPULSE_E2E_EMAIL"], os.environ["DESKPULSE_E2E_PASSWORD"])
         return
     data_dir = tmp_path_factory.mktemp("demo-data")
     log = data_dir / "demo.log"
@@ -91,7 +110,8 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base, proc, log)
-        yield base
+        email, password = _demo_credentials(log, "admin")
+        yield Demo(base, email, password)
     finally:
         proc.terminate()
         try:
@@ -124,7 +144,7 @@ def _as_int(text: str) -> int:
     return int(digits)
 
 
-def test_dashboard_live(browser: Any, demo_url: str) -> None:
+def test_dashboard_live(browser: Any, demo: Demo) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, color_scheme="light")
     page = context.new_page()
     problems: list[str] = []
@@ -133,7 +153,14 @@ def test_dashboard_live(browser: Any, demo_url: str) -> None:
     dashboard_responses: list[Any] = []
     page.on("response", lambda r: dashboard_responses.append(r) if "/api/dashboard" in r.url else None)
     try:
+        demo_url = demo.url
         page.goto(f"{demo_url}/")
+        # Not signed in: the dashboard sends the browser to the sign-in page first.
+        page.wait_for_url("**/login?next=*")
+        page.fill("input[name=email]", demo.email)
+        page.fill("input[name=password]", demo.password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{demo_url}/")
 
         # Summary numbers fill in and match the /api/dashboard answer the page rendered.
         selectors = ", ".join(f"[data-testid='{t}']" for t in SUMMARY_IDS.values())
@@ -146,9 +173,10 @@ def test_dashboard_live(browser: Any, demo_url: str) -> None:
         assert dashboard_responses, "the page never asked /api/dashboard"
         served = dashboard_responses[-1].json()["summary"]
         assert shown == {key: served[key] for key in SUMMARY_IDS}
-        status, body = _get(f"{demo_url}/api/dashboard")
-        assert status == 200
-        assert set(json.loads(body)["summary"]) >= set(SUMMARY_IDS)
+        response = page.request.get(f"{demo_url}/api/dashboard")  # with the session cookie
+        assert response.status == 200
+        assert set(response.json()["summary"]) >= set(SUMMARY_IDS)
+        assert _get(f"{demo_url}/api/dashboard")[0] == 401, "without a session the API must refuse"
 
         # "Data as of HH:MM" once the demo has synced.
         as_of = page.get_by_test_id("data-as-of")

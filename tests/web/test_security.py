@@ -56,6 +56,10 @@ def make_app(clock: FakeClock | None = None, **auth: Any) -> FastAPI:
     async def login() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.post("/login/totp")
+    async def totp() -> dict[str, bool]:
+        return {"ok": True}
+
     @app.get("/api/items")
     async def items() -> list[int]:
         return [1, 2]
@@ -156,9 +160,13 @@ def test_streamed_responses_pass_through_every_layer_chunk_by_chunk() -> None:
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     sent: list[Message] = []
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client stays connected until the stream ends
+        raise AssertionError("unreachable")
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -293,11 +301,11 @@ def test_the_body_limit_also_guards_a_plain_asgi_app() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": str(size).encode()})
 
-    with TestClient(BodyLimitMiddleware(echo, max_body_bytes=10)) as c:
-        assert c.post("/", content=iter([b"12345", b"67890"])).text == "10"
-        response = c.post("/", content=iter([b"12345", b"678901"]))
-        assert response.status_code == 413
-        assert response.json()["detail"] == "Request body too large (max 10 bytes)."
+    c = TestClient(BodyLimitMiddleware(echo, max_body_bytes=10))  # no lifespan: echo speaks only HTTP
+    assert c.post("/", content=iter([b"12345", b"67890"])).text == "10"
+    response = c.post("/", content=iter([b"12345", b"678901"]))
+    assert response.status_code == 413
+    assert response.json()["detail"] == "Request body too large (max 10 bytes)."
 
 
 # --- rate limits -------------------------------------------------------------------------------------------------
@@ -338,11 +346,13 @@ def test_api_key_buckets_are_independent_of_the_address_and_of_each_other(clock:
         assert c.get("/api/items", headers={"X-API-Key": "key-two"}).status_code == 200
 
 
-def test_login_posts_have_their_own_tighter_limit_per_address(clock: FakeClock) -> None:
+def test_sign_in_posts_share_their_own_tighter_limit_per_address(clock: FakeClock) -> None:
     same_origin = {"Sec-Fetch-Site": "same-origin"}
     with TestClient(make_app(clock)) as c:
-        assert all(c.post("/login", headers=same_origin).status_code == 200 for _ in range(20))
-        refused = c.post("/login", headers=same_origin | {"X-API-Key": "made-up"})
+        assert all(c.post("/login", headers=same_origin).status_code == 200 for _ in range(19))
+        assert c.post("/login/totp", headers=same_origin).status_code == 200
+        # A made-up API key does not buy a fresh guessing budget.
+        refused = c.post("/login/totp", headers=same_origin | {"X-API-Key": "made-up"})
         assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
         assert c.get("/api/items").status_code == 200
         clock.now += 60

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from deskpulse.auth import tokens
 from deskpulse.auth.principal import Principal
 from deskpulse.auth.roles import SCOPED_ROLES, Role, may_delegate
-from deskpulse.store.auth_tables import ApiKeyRow
+from deskpulse.auth.users import user_client_ids
+from deskpulse.store.auth_tables import ApiKeyRow, UserRow
 from deskpulse.store.clients import client_ids
 
 LAST_USED_EVERY = timedelta(seconds=60)
@@ -73,12 +74,21 @@ def resolve(session: Session, secret: str, *, now: datetime) -> Principal | None
     row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
     if row is None or row.revoked_at is not None or not tokens.matches(secret, row.key_hash):
         return None
+    role = Role(row.role)
+    scope = None if row.client_keys is None else frozenset(client_ids(session, row.client_keys).values())
+    if row.created_by is not None:
+        # A key acts for its creator: it never outlives the creator's account, rights or clients.
+        creator = session.get(UserRow, row.created_by)
+        if creator is None or not creator.is_active or not may_delegate(Role(creator.role), role):
+            return None
+        if Role(creator.role) in SCOPED_ROLES:
+            allowed = user_client_ids(session, creator.id)
+            scope = allowed if scope is None else scope & allowed
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         row.last_used_at = now
-    scope = None if row.client_keys is None else frozenset(client_ids(session, row.client_keys).values())
     return Principal(
         kind="apikey",
-        role=Role(row.role),
+        role=role,
         actor=f"key:{row.prefix}",
         client_ids=scope,
         user_id=row.created_by,

@@ -24,6 +24,7 @@ class Principal:
     session_id: int | None = None
     api_key_id: int | None = None
     kiosk_boards: tuple[str, ...] | None = None
+    totp_enabled: bool = False
 
     def can(self, permission: str) -> bool:
         """True when the caller's role holds ``permission``."""

@@ -113,4 +113,5 @@ def principal_for_user(session: Session, user: UserRow, *, session_id: int | Non
         user_id=user.id,
         name=user.name or user.email,
         session_id=session_id,
+        totp_enabled=bool(user.totp_secret),
     )

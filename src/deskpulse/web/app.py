@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,26 +21,38 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from deskpulse import __version__
+from deskpulse.auth import sessions
+from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
+from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import charts, pages, portal
-from deskpulse.web.api import dashboard, health, history, tickets
+from deskpulse.web import account, admin_pages, charts, kiosk, pages, portal
+from deskpulse.web.api import admin, audit_log, dashboard, health, history, keys, kiosk_links, tickets
 from deskpulse.web.auth import Public
+from deskpulse.web.security import install_security
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 
 
 def prepare_store(db: Database, config: Config) -> None:
-    """Migrate the schema and register every configured source."""
+    """Migrate the schema and register every configured source and client."""
     upgrade(db.engine)
     with db.session() as session:
         for source in config.sources:
             ensure_source(session, source)
+        sync_clients(session, config.clients)
+
+
+def announce_first_admin(db: Database, config: Config) -> None:
+    """With no users yet, log a one-time link (24 h) that creates the first admin."""
+    link = account.ensure_first_admin_link(db, config, utcnow())
+    if link is not None:
+        log.warning("No users yet. Create the first admin within 24 hours at: %s", link)
 
 
 def create_app(
@@ -48,6 +61,7 @@ def create_app(
     db: Database | None = None,
     run_sync: bool = False,
     connector_kwargs: dict[str, dict[str, Any]] | None = None,
+    announce_setup: bool = False,
 ) -> FastAPI:
     """Build the web app. With ``run_sync`` the app also polls its sources in the background."""
     database = db or Database(config.database_url)
@@ -55,6 +69,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(prepare_store, database, config)
+        if announce_setup:
+            await asyncio.to_thread(announce_first_admin, database, config)
         # The chart bundle takes seconds to generate; build it before the first page asks for it.
         await asyncio.to_thread(charts.vega_bundle_gzip)
         stop = asyncio.Event()
@@ -98,9 +114,13 @@ def create_app(
     app.state.templates.env.filters["localtime"] = lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
-    for module in (dashboard, history, tickets, health, pages, portal):
+    routers: list[ModuleType] = [dashboard, history, tickets, health, pages, portal, account]
+    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk]
+    for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
+    # Last, so its layers run first: headers, CORS, body limit, rate limit, CSRF.
+    install_security(app, config, session_cookie=sessions.COOKIE)
     return app
 
 

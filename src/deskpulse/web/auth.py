@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from deskpulse.auth import apikeys, kiosk, sessions
 from deskpulse.auth.principal import Principal
+from deskpulse.auth.roles import Role
 from deskpulse.auth.users import principal_for_user
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
@@ -63,6 +64,18 @@ def _resolve(request: Request) -> Principal | None:
         return kiosk.principal_for(session, link, session_id=row.id)
 
 
+def must_enrol_totp(request: Request, principal: Principal) -> bool:
+    """True for a browser-signed-in admin without TOTP while the config requires it for admins."""
+    config: Config = request.app.state.config
+    return (
+        config.auth.require_totp_for_admins
+        and principal.kind == "user"
+        and principal.session_id is not None
+        and principal.role == Role.ADMIN
+        and not principal.totp_enabled
+    )
+
+
 def optional_principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; resolved once per request."""
     if not hasattr(request.state, "principal"):
@@ -78,6 +91,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
         principal = optional_principal(request)
         if principal is None:
             raise HTTPException(401, UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})
+        if must_enrol_totp(request, principal) and permission != "account:self":
+            raise HTTPException(403, "Set up two-step sign-in on your account page (/account/totp) first.")
         if not principal.can(permission):
             who = principal.role.value.replace("_", " ")
             raise HTTPException(403, f"Your role ({who}) does not allow this ({permission}).")
@@ -93,9 +108,12 @@ def require_page(permission: str) -> Callable[[Request], Principal]:
     inner = require(permission)
 
     def dependency(request: Request) -> Principal:
-        if optional_principal(request) is None:
+        principal = optional_principal(request)
+        if principal is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise HTTPException(303, "Sign in first.", {"Location": f"/login?next={quote(target, safe='')}"})
+        if must_enrol_totp(request, principal) and permission != "account:self":
+            raise HTTPException(303, "Set up two-step sign-in first.", {"Location": "/account/totp"})
         return inner(request)
 
     dependency.permission = permission  # type: ignore[attr-defined]

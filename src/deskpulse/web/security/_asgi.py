@@ -37,14 +37,13 @@ def has_cookie(scope: Scope, name: str) -> bool:
 
 
 def presented_api_key(scope: Scope) -> str | None:
-    """The API key the request presents (``Authorization: Bearer`` or ``X-API-Key``), unchecked, or None."""
-    auth = header(scope, b"authorization")
-    if auth:
-        kind, _, token = auth.partition(" ")
-        if kind.lower() == "bearer" and token.strip():
-            return token.strip()
+    """The API key the request presents (``X-API-Key``, else ``Authorization: Bearer``), unchecked, or None."""
+    # Same precedence as deskpulse.web.auth, so the rate limit counts the key that authentication will check.
     key = header(scope, b"x-api-key")
-    return key.strip() if key and key.strip() else None
+    if key and key.strip():
+        return key.strip()
+    kind, _, token = (header(scope, b"authorization") or "").partition(" ")
+    return token.strip() if kind.lower() == "bearer" and token.strip() else None
 
 
 def origin_of(url: str) -> str | None:

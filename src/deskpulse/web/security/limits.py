@@ -17,6 +17,8 @@ from deskpulse.web.security._asgi import header, presented_api_key, route_path, 
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
+# POSTs that check a secret typed by a person: /login, /login/totp, /password-reset[/token], /setup/{token}.
+LOGIN_PREFIXES = ("/login", "/password-reset", "/setup/")
 
 
 class RequestBodyTooLarge(HTTPException):
@@ -128,7 +130,10 @@ class FixedWindowLimiter:
 
 
 class RateLimitMiddleware:
-    """Per-client request limits: ``/api/`` per API key (else per address), login POSTs per address.
+    """Per-client request limits: ``/api/`` per API key (else per address), sign-in POSTs per address.
+
+    Sign-in covers every POST under ``login_prefixes`` (password, TOTP code, password reset, first-admin setup):
+    one shared, tighter budget per address slows guessing and reset-mail flooding.
 
     API keys are bucketed by their SHA-256, never kept or logged in clear. The counts live in this process: with
     several web processes (``--workers``) each counts separately, so the effective limit is multiplied. Behind a
@@ -143,13 +148,13 @@ class RateLimitMiddleware:
         api_per_minute: int,
         login_per_minute: int = 20,
         api_prefix: str = "/api/",
-        login_paths: Iterable[str] = ("/login",),
+        login_prefixes: Iterable[str] = LOGIN_PREFIXES,
         clock: Clock = time.monotonic,
         max_keys: int = 20_000,
     ) -> None:
         self.app = app
         self.api_prefix = api_prefix
-        self.login_paths = frozenset(login_paths)
+        self.login_prefixes = tuple(login_prefixes)
         self.api = FixedWindowLimiter(api_per_minute, clock=clock, max_keys=max_keys)
         self.login = FixedWindowLimiter(login_per_minute, clock=clock, max_keys=max_keys)
 
@@ -167,7 +172,7 @@ class RateLimitMiddleware:
     def _check(self, scope: Scope) -> float:
         path = route_path(scope)
         address = scope["client"][0] if scope.get("client") else "unknown"
-        if scope["method"] == "POST" and path in self.login_paths:
+        if scope["method"] == "POST" and path.startswith(self.login_prefixes):
             # Per address only: presenting a made-up API key must not buy a fresh password-guessing budget.
             return self._hit(self.login, f"addr:{address}", f"login from {address}")
         if path.startswith(self.api_prefix) or path == self.api_prefix.rstrip("/"):
