@@ -322,9 +322,14 @@ def test_totp_enrolment_then_sign_in_needs_the_right_code(db: Database, frozen: 
     wrong = browser.post("/login/totp", data={"code": "123456", "next": "/account"}, headers=ORIGIN)
     assert wrong.status_code == 400 and "That code is wrong." in wrong.text
     pending = browser.cookies[sessions.COOKIE]
-    right = browser.post(
+    # The enrolment code cannot be replayed; the next 30-second code signs in.
+    replay = browser.post(
         "/login/totp", data={"code": totp.code_at(secret, START.timestamp()), "next": "/account"}, headers=ORIGIN
     )
+    assert replay.status_code == 400
+    frozen.shift(30)
+    later = START.timestamp() + 30
+    right = browser.post("/login/totp", data={"code": totp.code_at(secret, later), "next": "/account"}, headers=ORIGIN)
     assert right.headers["location"] == "/account"
     assert browser.cookies[sessions.COOKIE] != pending and browser.get("/account").status_code == 200
     assert ("totp_enabled", "ok") in actions(db) and ("sign_in_totp_failed", "failed") in actions(db)

@@ -28,15 +28,23 @@ def code_at(secret: str, unix_time: float) -> str:
     return str(number % 10**DIGITS).zfill(DIGITS)
 
 
-def verify(secret: str, code: str, unix_time: float, *, drift_steps: int = 1) -> bool:
-    """True when ``code`` is valid now or within ``drift_steps`` steps (clock skew of the phone)."""
+def matched_step(secret: str, code: str, unix_time: float, *, drift_steps: int = 1) -> int | None:
+    """The time step ``code`` belongs to, if it is valid now or within ``drift_steps`` steps; else None."""
     code = code.strip().replace(" ", "")
     if not code.isdigit() or len(code) != DIGITS:
-        return False
-    return any(
-        hmac.compare_digest(code_at(secret, unix_time + step * STEP_SECONDS), code)
-        for step in range(-drift_steps, drift_steps + 1)
-    )
+        return None
+    for step in range(-drift_steps, drift_steps + 1):
+        at = unix_time + step * STEP_SECONDS
+        if hmac.compare_digest(code_at(secret, at), code):
+            return int(at // STEP_SECONDS)
+    return None
+
+
+def verify(secret: str, code: str, unix_time: float, *, drift_steps: int = 1, after_step: int | None = None) -> bool:
+    """True when ``code`` is valid now (± ``drift_steps``) and newer than ``after_step``, the last step used:
+    a code that was already accepted once cannot be replayed."""
+    step = matched_step(secret, code, unix_time, drift_steps=drift_steps)
+    return step is not None and (after_step is None or step > after_step)
 
 
 def provisioning_uri(secret: str, account: str, issuer: str = "deskpulse") -> str:

@@ -168,9 +168,11 @@ def totp_enrol(request: Request, principal: AccountAction, secret: FormStr = "",
         user = _user(session, principal)
         email, enabled = user.email, bool(user.totp_secret)
         valid_secret = 16 <= len(secret) <= 64 and secret.isalnum()
-        ok = not enabled and valid_secret and totp.verify(secret, code, now.timestamp())
+        step = totp.matched_step(secret, code, now.timestamp()) if not enabled and valid_secret else None
+        ok = step is not None
         if ok:
             user.totp_secret = secret
+            user.totp_last_step = step
         audit.record(
             session, at=now, actor=email, action="totp_enabled", target=email, ip=ip, result="ok" if ok else "failed"
         )
@@ -199,6 +201,7 @@ def totp_disable(request: Request, principal: AccountAction, password: FormStr =
             error = "Administrators must keep two-step sign-in on this server."
         if not error:
             user.totp_secret = None
+            user.totp_last_step = None
         audit.record(
             session,
             at=now,

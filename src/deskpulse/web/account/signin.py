@@ -176,7 +176,10 @@ def totp_submit(request: Request, code: FormStr = "", next: FormStr = "/") -> Re
         user = session.get(UserRow, row.user_id) if row is not None and row.user_id is not None else None
         if row is None or user is None or not user.totp_secret or not user.is_active:
             error = "expired"
-        elif totp.verify(user.totp_secret, code, now.timestamp()):
+        elif (step := totp.matched_step(user.totp_secret, code, now.timestamp())) is not None and (
+            user.totp_last_step is None or step > user.totp_last_step
+        ):
+            user.totp_last_step = step
             row.revoked_at = now
             token = sessions.start(
                 session, now=now, cfg=config.auth, user_id=user.id, ip=ip, user_agent=request.headers.get("user-agent")

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", deskpulse.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("password_changed_at", deskpulse.store.tables.UTCDateTime(timezone=True), nullable=True),
