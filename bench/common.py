@@ -191,10 +191,16 @@ class FilledStore:
     seconds: float
     peak_rss: int
     output: str
+    api_key: str = ""
 
     @property
     def database_url(self) -> str:
         return f"sqlite:///{self.db_path}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Request headers that authenticate as the store's benchmark viewer key."""
+        return {"X-API-Key": self.api_key}
 
 
 def write_config(path: Path, base_url: str, **source: Any) -> Path:
@@ -211,6 +217,22 @@ def write_config(path: Path, base_url: str, **source: Any) -> Path:
     lines = ["[[sources]]", *(f"{key} = {json.dumps(value)}" for key, value in values.items())]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def create_api_key(config_path: Path, db_path: Path, cwd: Path) -> str:
+    """A viewer API key for a store, made with ``deskpulse apikey create`` (it prints the key last)."""
+    done = subprocess.run(
+        [DESKPULSE, "apikey", "create", "--name", "bench", "--role", "viewer", "--config", str(config_path)],
+        env=child_env(f"sqlite:///{db_path}"),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"creating an API key failed:\n{done.stdout[-1000:]}{done.stderr[-2000:]}")
+    return done.stdout.strip().splitlines()[-1].strip()
 
 
 class Workspace:
@@ -285,6 +307,7 @@ class Workspace:
             self._stores[key] = FilledStore(
                 db_path, config_path, open_tickets, report["seconds"], report["max_rss"], done.stderr[-2000:]
             )
+            self._stores[key].api_key = create_api_key(config_path, db_path, self.root)
         return self._stores[key]
 
     def close(self) -> None:

@@ -41,10 +41,10 @@ SIM_LATENCY = 0.05
 TRENGO_LIMIT_PER_MINUTE = 120
 
 
-def time_requests(url: str, count: int, warmup: int) -> list[float]:
+def time_requests(url: str, count: int, warmup: int, headers: dict[str, str] | None = None) -> list[float]:
     """Seconds per sequential GET of ``url`` on one keep-alive connection, after ``warmup`` untimed ones."""
     samples: list[float] = []
-    with httpx2.Client(timeout=600) as client:
+    with httpx2.Client(timeout=600, headers=headers) as client:
         for index in range(warmup + count):
             started = time.perf_counter()
             resp = client.get(url)
@@ -56,7 +56,7 @@ def time_requests(url: str, count: int, warmup: int) -> list[float]:
     return samples
 
 
-def time_cold_requests(url: str, db_path: Path, count: int) -> list[float]:
+def time_cold_requests(url: str, db_path: Path, count: int, headers: dict[str, str]) -> list[float]:
     """Seconds per GET right after a (simulated) sync commit, i.e. with the per-minute view cache missed.
 
     Each request is preceded by bumping the source's ``last_ok_at`` in the store, exactly what a sync cycle's
@@ -64,7 +64,7 @@ def time_cold_requests(url: str, db_path: Path, count: int) -> list[float]:
     """
     samples: list[float] = []
     base = datetime.now(UTC).replace(tzinfo=None)
-    with httpx2.Client(timeout=600) as client, sqlite3.connect(db_path) as conn:
+    with httpx2.Client(timeout=600, headers=headers) as client, sqlite3.connect(db_path) as conn:
         for index in range(count):
             conn.execute("UPDATE sources SET last_ok_at = ?", ((base + timedelta(seconds=index)).isoformat(" "),))
             conn.commit()
@@ -83,10 +83,11 @@ def measure_ours(ws: Workspace, store: FilledStore, sim: Simulator, count: int) 
     args += ["--config", str(store.config_path)]
     child = ws.spawn(f"serve-{store.open_tickets}", args, env=child_env(store.database_url))
     try:
-        wait_http(f"http://127.0.0.1:{port}/health", child)
+        wait_http(f"http://127.0.0.1:{port}/healthz", child)
         before = sim.requests()
-        samples = time_requests(f"http://127.0.0.1:{port}/api/dashboard", count, warmup=10)
-        cold = time_cold_requests(f"http://127.0.0.1:{port}/api/dashboard", store.db_path, max(10, count // 5))
+        url = f"http://127.0.0.1:{port}/api/dashboard"
+        samples = time_requests(url, count, warmup=10, headers=store.headers)
+        cold = time_cold_requests(url, store.db_path, max(10, count // 5), store.headers)
         calls = sim.requests() - before
     finally:
         ws.release(child)

@@ -36,12 +36,12 @@ def serve_memory(ws: Workspace, open_tickets: int) -> dict[str, float]:
     args += ["--config", str(store.config_path)]
     child = ws.spawn(f"serve-memory-{open_tickets}", args, env=child_env(store.database_url))
     try:
-        wait_http(f"http://127.0.0.1:{port}/health", child)
+        wait_http(f"http://127.0.0.1:{port}/healthz", child)
         proc = psutil.Process(child.pid)
         idle = proc.memory_info().rss
         with httpx2.Client(timeout=120) as client:
             for _ in range(DASHBOARD_HITS):
-                client.get(f"http://127.0.0.1:{port}/api/dashboard").raise_for_status()
+                client.get(f"http://127.0.0.1:{port}/api/dashboard", headers=store.headers).raise_for_status()
         after = proc.memory_info().rss
         peak = peak_rss_bytes(child.pid) or after
     finally:

@@ -3,7 +3,7 @@
 Usage: ``python bench/run.py [--quick] [--only NAME] [--keep]``
 
 * ``--quick``: workloads ten times smaller (CI smoke run, well under a minute);
-* ``--only NAME``: one benchmark (``dashboard``, ``sync`` or ``memory``); may be repeated;
+* ``--only NAME``: one benchmark (``dashboard``, ``memory``, ``auth`` or ``sync``); may be repeated;
 * ``--keep``: keep the scratch directory (databases, configs, child logs) and print its path.
 
 Every server runs as a child process on 127.0.0.1; every loop is bounded.
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import auth_overhead
 import dashboard_latency
 import memory
 import sync_throughput
@@ -33,6 +34,7 @@ from common import BENCH_DIR, BenchResult, Figure, Workspace, machine_info
 BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     dashboard_latency.NAME: dashboard_latency.run,
     memory.NAME: memory.run,
+    auth_overhead.NAME: auth_overhead.run,
     sync_throughput.NAME: sync_throughput.run,
 }
 RESULTS_DIR = BENCH_DIR / "results"

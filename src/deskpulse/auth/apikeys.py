@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from deskpulse.auth import tokens
 from deskpulse.auth.principal import Principal
 from deskpulse.auth.roles import SCOPED_ROLES, Role, may_delegate
-from deskpulse.auth.users import user_client_ids
-from deskpulse.store.auth_tables import ApiKeyRow, UserRow
+from deskpulse.store.auth_tables import ApiKeyRow, UserClientRow, UserRow
 from deskpulse.store.clients import client_ids
+from deskpulse.store.tables import ClientRow
 
 LAST_USED_EVERY = timedelta(seconds=60)
 
@@ -66,31 +66,65 @@ def create(
     return row, issued.value
 
 
+# One statement finds the key and its creator's current standing (this runs on every API request).
+_KEY_LOOKUP = (
+    select(
+        ApiKeyRow.id,
+        ApiKeyRow.prefix,
+        ApiKeyRow.key_hash,
+        ApiKeyRow.name,
+        ApiKeyRow.role,
+        ApiKeyRow.client_keys,
+        ApiKeyRow.created_by,
+        ApiKeyRow.revoked_at,
+        ApiKeyRow.last_used_at,
+        UserRow.role.label("creator_role"),
+        UserRow.is_active.label("creator_active"),
+    )
+    .outerjoin(UserRow, UserRow.id == ApiKeyRow.created_by)
+    .where(ApiKeyRow.prefix == bindparam("prefix"))
+)
+
+
+def scope_ids(session: Session, client_keys: Sequence[str] | None, scoped_user: int | None) -> frozenset[int] | None:
+    """Client ids limited to ``client_keys`` (None: no limit) and to ``scoped_user``'s clients; None = all."""
+    if client_keys is None and scoped_user is None:
+        return None
+    query = select(ClientRow.id)
+    if client_keys is not None:
+        query = query.where(ClientRow.key.in_(list(client_keys)))
+    if scoped_user is not None:
+        query = query.where(
+            ClientRow.id.in_(select(UserClientRow.client_id).where(UserClientRow.user_id == scoped_user))
+        )
+    return frozenset(session.scalars(query))
+
+
 def resolve(session: Session, secret: str, *, now: datetime) -> Principal | None:
-    """The Principal of a presented key, or None when unknown or revoked."""
+    """The Principal of a presented key, or None when unknown, revoked, or beyond its creator's rights now.
+
+    A key acts for its creator: it never outlives the creator's account, rights or clients.
+    """
     prefix = tokens.prefix_of(secret)
     if prefix is None:
         return None
-    row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
+    row = session.execute(_KEY_LOOKUP, {"prefix": prefix}).one_or_none()
     if row is None or row.revoked_at is not None or not tokens.matches(secret, row.key_hash):
         return None
     role = Role(row.role)
-    scope = None if row.client_keys is None else frozenset(client_ids(session, row.client_keys).values())
+    scoped_user = None
     if row.created_by is not None:
-        # A key acts for its creator: it never outlives the creator's account, rights or clients.
-        creator = session.get(UserRow, row.created_by)
-        if creator is None or not creator.is_active or not may_delegate(Role(creator.role), role):
+        if row.creator_role is None or not row.creator_active or not may_delegate(Role(row.creator_role), role):
             return None
-        if Role(creator.role) in SCOPED_ROLES:
-            allowed = user_client_ids(session, creator.id)
-            scope = allowed if scope is None else scope & allowed
+        if Role(row.creator_role) in SCOPED_ROLES:
+            scoped_user = row.created_by
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
-        row.last_used_at = now
+        session.execute(update(ApiKeyRow).where(ApiKeyRow.id == row.id).values(last_used_at=now))
     return Principal(
         kind="apikey",
         role=role,
         actor=f"key:{row.prefix}",
-        client_ids=scope,
+        client_ids=scope_ids(session, row.client_keys, scoped_user),
         user_id=row.created_by,
         name=row.name,
         api_key_id=row.id,

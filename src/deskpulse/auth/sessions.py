@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from deskpulse.auth import tokens
 from deskpulse.config import AuthConfig
-from deskpulse.store.auth_tables import SessionRow
+from deskpulse.store.auth_tables import SessionRow, UserRow
 
 COOKIE = "deskpulse_session"
 # last_seen_at is written at most this often, so a busy dashboard does not write on every request.
@@ -68,3 +69,36 @@ def revoke_all_for_user(session: Session, user_id: int, *, now: datetime, keep: 
     if keep is not None:
         stmt = stmt.where(SessionRow.id != keep)
     session.execute(stmt.values(revoked_at=now))
+
+
+# One statement finds a session and its user (this runs on every request from a browser).
+_SESSION_LOOKUP = (
+    select(
+        SessionRow.id,
+        SessionRow.user_id,
+        SessionRow.kiosk_link_id,
+        SessionRow.last_seen_at,
+        SessionRow.expires_at,
+        SessionRow.revoked_at,
+        SessionRow.mfa_pending,
+        UserRow.email,
+        UserRow.name,
+        UserRow.role,
+        UserRow.is_active,
+        UserRow.totp_secret.is_not(None).label("totp_enabled"),
+    )
+    .outerjoin(UserRow, UserRow.id == SessionRow.user_id)
+    .where(SessionRow.token_hash == bindparam("digest"))
+)
+
+
+def lookup(session: Session, token: str, *, now: datetime, cfg: AuthConfig) -> Any:
+    """The live, fully signed-in session row (with its user's columns) for a cookie value, or None."""
+    row = session.execute(_SESSION_LOOKUP, {"digest": tokens.digest(token)}).one_or_none()
+    if row is None or row.revoked_at is not None or row.mfa_pending or now >= row.expires_at:
+        return None
+    if now - row.last_seen_at > timedelta(minutes=cfg.session_idle_minutes):
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        session.execute(update(SessionRow).where(SessionRow.id == row.id).values(last_seen_at=now))
+    return row

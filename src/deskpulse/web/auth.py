@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
 
 from deskpulse.auth import apikeys, kiosk, sessions
 from deskpulse.auth.principal import Principal
-from deskpulse.auth.roles import Role
-from deskpulse.auth.users import principal_for_user
+from deskpulse.auth.roles import SCOPED_ROLES, Role
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
-from deskpulse.store.auth_tables import KioskLinkRow, UserRow
+from deskpulse.store.auth_tables import KioskLinkRow
 from deskpulse.store.db import Database
 
 UNAUTHENTICATED = "Sign in, or send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
@@ -35,33 +35,44 @@ def presented_api_key(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def _resolve(request: Request) -> Principal | None:
-    db: Database = request.app.state.db
+def _resolve(request: Request, session: Session | None = None) -> Principal | None:
+    if session is None:
+        db: Database = request.app.state.db
+        with db.session() as own:
+            return _resolve(request, own)
     config: Config = request.app.state.config
     now = utcnow()
     key = presented_api_key(request)
-    with db.session() as session:
-        if key is not None:
-            principal = apikeys.resolve(session, key, now=now)
-            if principal is None:
-                # A wrong key is an error, never a silent fall-back to the cookie.
-                raise HTTPException(401, "The API key is unknown or has been revoked.", {"WWW-Authenticate": "Bearer"})
-            return principal
-        cookie = request.cookies.get(sessions.COOKIE)
-        if not cookie:
+    if key is not None:
+        principal = apikeys.resolve(session, key, now=now)
+        if principal is None:
+            # A wrong key is an error, never a silent fall-back to the cookie.
+            raise HTTPException(401, "The API key is unknown or has been revoked.", {"WWW-Authenticate": "Bearer"})
+        return principal
+    cookie = request.cookies.get(sessions.COOKIE)
+    if not cookie:
+        return None
+    row = sessions.lookup(session, cookie, now=now, cfg=config.auth)
+    if row is None:
+        return None
+    if row.user_id is not None:
+        if not row.is_active:
             return None
-        row = sessions.resolve(session, cookie, now=now, cfg=config.auth)
-        if row is None or row.mfa_pending:
-            return None
-        if row.user_id is not None:
-            user = session.get(UserRow, row.user_id)
-            if user is None or not user.is_active:
-                return None
-            return principal_for_user(session, user, session_id=row.id)
-        link = session.get(KioskLinkRow, row.kiosk_link_id) if row.kiosk_link_id is not None else None
-        if link is None or link.revoked_at is not None:
-            return None
-        return kiosk.principal_for(session, link, session_id=row.id)
+        role = Role(row.role)
+        return Principal(
+            kind="user",
+            role=role,
+            actor=row.email,
+            client_ids=apikeys.scope_ids(session, None, row.user_id) if role in SCOPED_ROLES else None,
+            user_id=row.user_id,
+            name=row.name or row.email,
+            session_id=row.id,
+            totp_enabled=bool(row.totp_enabled),
+        )
+    link = session.get(KioskLinkRow, row.kiosk_link_id) if row.kiosk_link_id is not None else None
+    if link is None or link.revoked_at is not None:
+        return None
+    return kiosk.principal_for(session, link, session_id=row.id)
 
 
 def must_enrol_totp(request: Request, principal: Principal) -> bool:
@@ -76,10 +87,14 @@ def must_enrol_totp(request: Request, principal: Principal) -> bool:
     )
 
 
-def optional_principal(request: Request) -> Principal | None:
-    """The caller, or None when anonymous; resolved once per request."""
+def optional_principal(request: Request, session: Session | None = None) -> Principal | None:
+    """The caller, or None when anonymous; resolved once per request.
+
+    Resolution commits in its own short transaction: routes that write open their own sessions, and on
+    SQLite a still-open write (a key's last-used time) in a shared session would block them.
+    """
     if not hasattr(request.state, "principal"):
-        request.state.principal = _resolve(request)
+        request.state.principal = _resolve(request, session)
     principal: Principal | None = request.state.principal
     return principal
 

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from deskpulse.config import Config
-from deskpulse.store.db import Database
 from deskpulse.store.tables import SourceRow
 from deskpulse.web.auth import Reader
-
-
-def get_config(request: Request) -> Config:
-    """The app's configuration."""
-    config: Config = request.app.state.config
-    return config
-
-
-def get_db(request: Request) -> Database:
-    """The app's database."""
-    db: Database = request.app.state.db
-    return db
-
-
-def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
-    """A read session for one request."""
-    with db.session() as session:
-        yield session
-
-
-AppConfig = Annotated[Config, Depends(get_config)]
-DbSession = Annotated[Session, Depends(get_session)]
+from deskpulse.web.store_deps import AppConfig, DbSession, get_config, get_db, get_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +61,15 @@ def select_sources(
 
 
 Sources = Annotated[SourceSelection, Depends(select_sources)]
+
+
+__all__ = [
+    "AppConfig",
+    "DbSession",
+    "SourceSelection",
+    "Sources",
+    "get_config",
+    "get_db",
+    "get_session",
+    "select_sources",
+]
