@@ -66,6 +66,10 @@ def serve(
     cfg = _load(config)
     if not cfg.sources:
         console.print("[yellow]No sources configured: the dashboard will be empty (try `deskpulse demo`).[/yellow]")
+    if "public_url" not in cfg.auth.model_fields_set:
+        # Links in the log and in e-mails should at least point at this server when nothing else is configured.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
+        cfg.auth.public_url = f"http://{shown}:{port}"
     app_ = create_app(cfg, run_sync=not web_only, announce_setup=True)
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
