@@ -59,7 +59,7 @@ def test_the_database_url_can_be_overridden_by_the_environment(tmp_path: Path, m
     ("text", "words"),
     [
         ('timezone = "Mars/Olympus"\n', "unknown time zone"),
-        ('[[sources]]\nname = "t"\nkind = "zendesk"\ntoken = "x"\n', "sources.0.kind"),
+        ('[[sources]]\nname = "t"\nkind = "zendesk"\ntoken = "x"\n', "'zendesk' found using 'kind'"),
         ('[[sources]]\nname = "t"\nkind = "trengo"\ntoken = "x"\npoll_seconds = 1\n', "poll_seconds"),
         (
             '[[sources]]\nname = "a"\nkind = "trengo"\ntoken = "x"\n'

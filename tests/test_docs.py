@@ -12,6 +12,7 @@ import typer.main
 
 from deskpulse.cli import app as cli_app
 from deskpulse.config import AuthConfig, ClientConfig, Config, SmtpConfig, SourceConfig, load_config
+from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +63,8 @@ def test_every_top_level_setting_is_described_in_the_configuration_guide(field: 
     assert f"`{field}`" in read("docs/configuration.md")
 
 
-NESTED = [(model.__name__, field) for model in (SourceConfig, ClientConfig, AuthConfig, SmtpConfig)
-          for field in sorted(model.model_fields)]  # fmt: skip
+MODELS = (SourceConfig, FreshserviceSettings, ClientConfig, AuthConfig, SmtpConfig)
+NESTED = [(model.__name__, field) for model in MODELS for field in sorted(model.model_fields)]
 
 
 @pytest.mark.parametrize(("model", "field"), NESTED)

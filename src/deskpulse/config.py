@@ -12,11 +12,13 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
 TRENGO_DEFAULT_BASE_URL = "https://app.trengo.com/api/v2"
@@ -60,6 +62,9 @@ class SourceConfig(BaseModel):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
+
+
+AnySource = SourceConfig | FreshserviceSettings
 
 
 class ClientConfig(BaseModel):
@@ -121,7 +126,9 @@ class Config(BaseModel):
 
     timezone: str = "Europe/Amsterdam"
     database_url: str = DEFAULT_DATABASE_URL
-    sources: list[SourceConfig] = Field(default_factory=list)
+    sources: list[Annotated[SourceConfig | FreshserviceSettings, Field(discriminator="kind")]] = Field(
+        default_factory=list
+    )
     clients: list[ClientConfig] = Field(default_factory=list)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
@@ -147,7 +154,7 @@ class Config(BaseModel):
         """The configured local time zone."""
         return ZoneInfo(self.timezone)
 
-    def source(self, name: str) -> SourceConfig:
+    def source(self, name: str) -> AnySource:
         """The source called ``name``; KeyError when there is none."""
         for src in self.sources:
             if src.name == name:

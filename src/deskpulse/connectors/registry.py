@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskpulse.config import SourceConfig
+from deskpulse.config import AnySource
+from deskpulse.connectors.freshservice.connector import FreshserviceConnector
 from deskpulse.connectors.protocol import Connector
 from deskpulse.connectors.trengo.connector import TrengoConnector
 
-CONNECTORS: dict[str, type[Any]] = {"trengo": TrengoConnector}
+CONNECTORS: dict[str, type[Any]] = {"trengo": TrengoConnector, "freshservice": FreshserviceConnector}
 
 
-def build_connector(cfg: SourceConfig, **kwargs: Any) -> Connector:
+def build_connector(cfg: AnySource, **kwargs: Any) -> Connector:
     """Instantiate the connector for ``cfg.kind``; kwargs (transport, sleep) are for tests and the demo."""
     try:
         cls = CONNECTORS[cfg.kind]

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from deskpulse.config import SourceConfig
+from deskpulse.config import AnySource
 from deskpulse.store.tables import SourceRow
 
 
-def ensure_source(session: Session, cfg: SourceConfig) -> SourceRow:
+def ensure_source(session: Session, cfg: AnySource) -> SourceRow:
     """The row for ``cfg.name``, created (or its kind/base URL refreshed) as needed."""
     row = session.scalar(select(SourceRow).where(SourceRow.name == cfg.name))
     if row is None:

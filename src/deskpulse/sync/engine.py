@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from deskpulse.clock import utcnow
-from deskpulse.config import Config, SourceConfig
+from deskpulse.config import AnySource, Config
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.protocol import Connector, Directory, Progress
 from deskpulse.domain.board import local_day_start
@@ -68,7 +68,7 @@ class SyncEngine:
         self,
         db: Database,
         config: Config,
-        source: SourceConfig,
+        source: AnySource,
         connector: Connector,
         *,
         clock: Callable[[], datetime] = utcnow,

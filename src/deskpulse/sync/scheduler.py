@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from deskpulse.clock import utcnow
-from deskpulse.config import Config, SourceConfig
+from deskpulse.config import AnySource, Config
 from deskpulse.connectors.protocol import Connector, Progress
 from deskpulse.store.db import Database
 from deskpulse.store.sources import release_lease, try_lease
@@ -34,7 +34,7 @@ class Cadence:
     note: str | None
 
 
-def plan_cadence(source: SourceConfig, requests_last_cycle: int, budget_per_minute: int) -> Cadence:
+def plan_cadence(source: AnySource, requests_last_cycle: int, budget_per_minute: int) -> Cadence:
     """Stretch the poll interval when one cycle needs more requests than the budget allows per interval."""
     needed = requests_last_cycle * 60.0 / max(1, budget_per_minute) * HEADROOM
     if needed <= source.poll_seconds:

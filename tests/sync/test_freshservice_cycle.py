@@ -1,0 +1,60 @@
+"""A Freshservice source through the same all-or-nothing sync cycle as Trengo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx2
+from sqlalchemy import func, select
+
+from deskpulse.connectors.freshservice import FreshserviceConnector, FreshserviceSettings
+from deskpulse.simulators.faults import FaultPlan
+from deskpulse.simulators.freshservice import FreshserviceScenario, create_app
+from deskpulse.store.db import Database
+from deskpulse.store.tables import SnapshotRow, SourceRow, TicketRow
+from deskpulse.sync.engine import SyncEngine
+from support import Clock, RecordingSleep, config_for
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+
+
+def engine_for(db: Database, scenario: FreshserviceScenario) -> tuple[SyncEngine, object]:
+    app = create_app(scenario, plan="enterprise")
+    settings = FreshserviceSettings(
+        name="fs", base_url="http://fs.test/api/v2", api_key="sim-fs-key", plan="enterprise", budget_share=1,
+        timeout_seconds=0.5, max_retries=1,
+    )  # fmt: skip
+    connector = FreshserviceConnector(
+        settings, transport=httpx2.ASGITransport(app=app), sleep=RecordingSleep(), now=lambda: NOW
+    )
+    return SyncEngine(db, config_for(settings), settings, connector, clock=Clock(NOW)), app
+
+
+def active_ids(db: Database) -> list[str]:
+    with db.session() as s:
+        return sorted(s.scalars(select(TicketRow.external_id).where(TicketRow.is_active.is_(True))))
+
+
+async def test_a_freshservice_cycle_stores_exactly_the_active_set(db: Database) -> None:
+    scenario = FreshserviceScenario(3, active_tickets=120, history_days=10, now=NOW)
+    engine, _ = engine_for(db, scenario)
+    result = await engine.run_cycle()
+    assert result.ok, result.error
+    assert active_ids(db) == sorted(str(t["id"]) for t in scenario.active_tickets())
+
+
+async def test_a_failed_freshservice_cycle_changes_nothing(db: Database) -> None:
+    scenario = FreshserviceScenario(4, active_tickets=150, history_days=10, now=NOW)
+    engine, app = engine_for(db, scenario)
+    assert (await engine.run_cycle()).ok
+    before = active_ids(db)
+    with db.session() as s:
+        snapshots = s.scalar(select(func.count()).select_from(SnapshotRow))
+    app.state.faults.set(FaultPlan(mode="truncated"))  # type: ignore[attr-defined]
+    result = await engine.run_cycle()
+    assert not result.ok and "JSON" in (result.error or "")
+    assert active_ids(db) == before
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SnapshotRow)) == snapshots
+        row = s.scalar(select(SourceRow))
+        assert row is not None and row.stale_since is not None
