@@ -58,3 +58,29 @@ async def test_a_failed_freshservice_cycle_changes_nothing(db: Database) -> None
         assert s.scalar(select(func.count()).select_from(SnapshotRow)) == snapshots
         row = s.scalar(select(SourceRow))
         assert row is not None and row.stale_since is not None
+
+
+async def test_a_restart_does_not_blank_first_response_times_the_filter_cannot_see(db: Database) -> None:
+    scenario = FreshserviceScenario(5, active_tickets=80, history_days=10, now=NOW)
+    engine, _ = engine_for(db, scenario)
+    assert (await engine.run_cycle()).ok  # the open set (filter: no stats)
+    engine.clock = Clock(NOW.replace(minute=1))
+    assert (await engine.run_cycle()).ok  # the changed-ticket sweep brings the stats
+
+    def responded() -> int:
+        with db.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(TicketRow)
+                    .where(TicketRow.is_active.is_(True), TicketRow.first_responded_at.is_not(None))
+                )
+                or 0
+            )
+
+    known = responded()
+    assert known > 0
+    fresh, _ = engine_for(db, scenario)  # a new process: the connector remembers no stats
+    fresh.clock = Clock(NOW.replace(minute=2))
+    assert (await fresh.run_cycle()).ok
+    assert responded() == known

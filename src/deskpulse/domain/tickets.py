@@ -95,3 +95,7 @@ TRACKED_FIELDS: tuple[str, ...] = (
     "closed_at",
     "resolved_at",
 )
+
+# Ticket.extra key naming (comma-separated) columns a connector could not read in this payload (for example
+# Freshservice's filter endpoint carries no stats): the store keeps its values for them instead of blanking them.
+UNKNOWN_FIELDS_KEY = "unknown_fields"

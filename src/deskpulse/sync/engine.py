@@ -185,7 +185,8 @@ class SyncEngine:
         active_ids = {t.external_id for t in fetched.active}
         # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
         active_ids |= {t.external_id for t in fetched.departed_found if t.status_category.is_active}
-        seen = [*fetched.closed, *fetched.departed_found, *fetched.active]
+        # In fetch order, so the newest reading of a ticket wins when it appears in several lists.
+        seen = [*fetched.active, *fetched.closed, *fetched.departed_found]
         with self.db.session() as session:
             if fetched.directory is not None:
                 upsert_directory(session, self.source_id, fetched.directory)

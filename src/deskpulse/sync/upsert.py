@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deskpulse.connectors.protocol import Directory
-from deskpulse.domain.tickets import TRACKED_FIELDS, StatusCategory, Ticket
+from deskpulse.domain.tickets import TRACKED_FIELDS, UNKNOWN_FIELDS_KEY, StatusCategory, Ticket
 from deskpulse.store.tables import AgentRow, SnapshotRow, TeamRow, TicketChangeRow, TicketRow
 
 # Ticket attributes stored one-to-one in TicketRow columns.
@@ -107,6 +107,11 @@ def upsert_tickets(
         values["is_active"] = ext_id in active_ids and ticket.status_category.is_active
         values["client_id"] = client_of(ticket)
         old = stored.get(ext_id)
+        if old is not None:
+            # Fields the vendor did not send this time keep their stored value (never blanked by a thin payload).
+            for name in ticket.extra.get(UNKNOWN_FIELDS_KEY, "").split(","):
+                if name in values and values[name] is None:
+                    values[name] = getattr(old, name)
         if old is None:
             inserts.append(
                 {**values, "source_id": source_id, "first_seen_at": now, "synced_at": now, "deleted_at": None}

@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 
 from deskpulse.connectors.freshservice.models import FsAgent, FsGroup, FsPerson, FsTicket
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table
-from deskpulse.domain.tickets import Agent, Priority, Team, Ticket
+from deskpulse.domain.tickets import UNKNOWN_FIELDS_KEY, Agent, Priority, Team, Ticket
+
+# Ticket fields that come from `include=stats` (see map_ticket).
+STATS_FIELDS = ("assigned_at", "first_responded_at", "resolved_at", "closed_at", "last_activity_at")
 
 PRIORITIES: dict[int, tuple[str, Priority]] = {
     1: ("Low", Priority.LOW),
@@ -81,6 +84,9 @@ def map_ticket(raw: FsTicket, ctx: MappingContext) -> Ticket:
     last_activity = max([created, *replies]) if stats is not None else (updated or created)
     person = raw.requester or (ctx.requesters.get(raw.requester_id) if raw.requester_id is not None else None)
     extra: dict[str, str] = {}
+    if stats is None:
+        # Without stats these fields are unknown in this payload, not empty: the store keeps what it has.
+        extra[UNKNOWN_FIELDS_KEY] = ",".join(STATS_FIELDS)
     if agent_at is not None:
         extra["agent_responded_at"] = _iso(agent_at)
     if requester_at is not None:
