@@ -84,3 +84,34 @@ async def test_a_restart_does_not_blank_first_response_times_the_filter_cannot_s
     fresh.clock = Clock(NOW.replace(minute=2))
     assert (await fresh.run_cycle()).ok
     assert responded() == known
+
+
+async def test_between_reconciliations_a_cycle_reads_only_what_changed(db: Database) -> None:
+    scenario = FreshserviceScenario(6, active_tickets=600, history_days=5, now=NOW)
+    engine, app = engine_for(db, scenario)
+    clock = Clock(NOW)
+    engine.clock = clock
+    assert (await engine.run_cycle()).ok  # reconciliation: the whole active set
+    clock.tick(minutes=1)
+    assert (await engine.run_cycle()).ok  # the changed-ticket backfill
+    full = [t for t in scenario.active_tickets()]
+    target, victim = full[0], full[1]
+    clock.tick(minutes=1)
+    scenario._now = int(clock.now.timestamp())  # type: ignore[attr-defined]  # the vendor's clock moves too
+    scenario.update_ticket(target["id"], status=4)  # resolved
+    scenario.delete_ticket(victim["id"])
+    before = len(app.state.request_log)  # type: ignore[attr-defined]
+    result = await engine.run_cycle()
+    assert result.ok, result.error
+    incremental_calls = len(app.state.request_log) - before  # type: ignore[attr-defined]
+    ids = active_ids(db)
+    assert str(target["id"]) not in ids, "a change made after the watermark is picked up"
+    assert str(victim["id"]) in ids, "deletions are only seen by the next reconciliation"
+    assert incremental_calls <= 3
+
+    clock.tick(hours=1, minutes=1)  # reconciliation due
+    scenario._now = int(clock.now.timestamp())  # type: ignore[attr-defined]
+    before = len(app.state.request_log)  # type: ignore[attr-defined]
+    assert (await engine.run_cycle()).ok
+    assert len(app.state.request_log) - before > incremental_calls  # type: ignore[attr-defined]
+    assert str(victim["id"]) not in active_ids(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from deskpulse.connectors.base import RequestBudget
 from deskpulse.domain.tickets import Agent, Team, Ticket
@@ -49,4 +49,13 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class IncrementalConnector(Protocol):
+    """A connector that can list only what changed (the engine then reconciles the whole set less often)."""
+
+    async def fetch_changed_since(self, since: datetime, progress: Progress | None = None) -> list[Ticket]:
+        """Every ticket (any status) changed since ``since``; the connector adds its own overlap."""
         ...

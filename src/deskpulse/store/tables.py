@@ -68,6 +68,8 @@ class SourceRow(Base):
     directory_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last cycle that read the whole active set (incremental sources reconcile on a slower cadence).
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Lease so that several worker processes never poll the same source at once (compare-and-set).
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

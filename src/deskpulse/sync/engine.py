@@ -14,7 +14,7 @@ from sqlalchemy import select
 from deskpulse.clock import utcnow
 from deskpulse.config import AnySource, Config
 from deskpulse.connectors.base import ConnectorError
-from deskpulse.connectors.protocol import Connector, Directory, Progress
+from deskpulse.connectors.protocol import Connector, Directory, IncrementalConnector, Progress
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.clients import ClientMatcher
 from deskpulse.domain.tickets import StatusCategory, Ticket
@@ -59,6 +59,8 @@ class _Fetched:
     departed_found: list[Ticket]
     deleted: set[str]
     sweep_started: datetime | None
+    # False for an incremental cycle: only changed tickets were read, so absence from `active` means nothing.
+    complete: bool = True
 
 
 class SyncEngine:
@@ -114,11 +116,24 @@ class SyncEngine:
         await asyncio.to_thread(self._record_health, result)
         return result
 
+    def _incremental_due(self, state: SourceRow, now: datetime) -> bool:
+        """True when this cycle may read only what changed (the vendor supports it and a reconciliation is recent)."""
+        reconcile = getattr(self.source, "reconcile_seconds", None)
+        if reconcile is None or not isinstance(self.connector, IncrementalConnector):
+            return False
+        if state.last_ok_at is None or state.closed_watermark is None or state.reconciled_at is None:
+            return False
+        return now - state.reconciled_at < timedelta(seconds=reconcile)
+
     async def _fetch(self, state: SourceRow, now: datetime, progress: Progress | None) -> _Fetched:
         directory = None
         due = timedelta(seconds=self.source.directory_refresh_seconds)
         if state.directory_refreshed_at is None or now - state.directory_refreshed_at >= due:
             directory = await self.connector.fetch_directory()
+        if self._incremental_due(state, now) and isinstance(self.connector, IncrementalConnector):
+            assert state.closed_watermark is not None
+            changed = await self.connector.fetch_changed_since(state.closed_watermark, progress)
+            return _Fetched([], list(changed), directory, [], set(), now, complete=False)
         active = await self.connector.fetch_active(progress)
         closed: list[Ticket] = []
         sweep_started = None
@@ -183,6 +198,8 @@ class SyncEngine:
 
     def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
         active_ids = {t.external_id for t in fetched.active}
+        if not fetched.complete:
+            active_ids = {t.external_id for t in fetched.closed if t.status_category.is_active}
         # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
         active_ids |= {t.external_id for t in fetched.departed_found if t.status_category.is_active}
         # In fetch order, so the newest reading of a ticket wins when it appears in several lists.
@@ -197,7 +214,7 @@ class SyncEngine:
                 seen=seen,
                 active_ids=active_ids,
                 deleted_ids=fetched.deleted,
-                complete_active_set=True,
+                complete_active_set=fetched.complete,
                 client_of=self._client_of,
             )
             session.flush()
@@ -215,6 +232,8 @@ class SyncEngine:
             if fetched.sweep_started is not None:
                 row.closed_swept_at = now
                 row.closed_watermark = fetched.sweep_started
+            if fetched.complete:
+                row.reconciled_at = now
             row.last_ok_at = now
             row.stale_since = None
             row.last_error = None

@@ -68,6 +68,9 @@ class FreshserviceSettings(BaseModel):
     directory_refresh_seconds: float = Field(default=900, ge=60)
     closed_sweep_seconds: float = Field(default=300, ge=30)
     closed_backfill_days: int = Field(default=90, ge=1, le=730)
+    # Between reconciliations a cycle reads only what changed (updated_since); a reconciliation re-reads the whole
+    # active set, which also catches deletions (the changed list never shows deleted tickets [D]).
+    reconcile_seconds: float = Field(default=3600, ge=60)
 
     @field_validator("base_url")
     @classmethod
