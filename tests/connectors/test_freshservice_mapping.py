@@ -146,12 +146,12 @@ def test_timestamps_with_z_become_aware_utc() -> None:
     assert parse_timestamp(" ") is None
 
 
-def test_stats_give_response_times_and_the_agent_and_requester_activity_survive_in_extra() -> None:
+def test_stats_give_response_times_and_the_agent_and_requester_activity() -> None:
     ticket = map_ticket(raw(), MappingContext(web_base="https://acme.freshservice.com"))
     assert ticket.first_responded_at == datetime(2025, 10, 20, 2, 0, tzinfo=UTC)
     assert ticket.last_activity_at == datetime(2025, 10, 20, 2, 30, tzinfo=UTC)
-    assert ticket.extra["agent_responded_at"] == "2025-10-20T02:00:00Z"
-    assert ticket.extra["requester_responded_at"] == "2025-10-20T02:30:00Z"
+    assert ticket.agent_responded_at == datetime(2025, 10, 20, 2, 0, tzinfo=UTC)
+    assert ticket.requester_responded_at == datetime(2025, 10, 20, 2, 30, tzinfo=UTC)
     assert ticket.url == "https://acme.freshservice.com/a/tickets/195836"
     assert (ticket.team_external_id, ticket.agent_external_id) == ("7", "2000012345")
     assert ticket.channel == "email"
@@ -160,7 +160,7 @@ def test_stats_give_response_times_and_the_agent_and_requester_activity_survive_
 def test_a_ticket_without_replies_was_last_active_when_it_was_created() -> None:
     ticket = map_ticket(raw(stats={}), MappingContext())
     assert ticket.last_activity_at == ticket.created_at
-    assert "agent_responded_at" not in ticket.extra
+    assert ticket.agent_responded_at is None
 
 
 def test_the_requester_email_comes_inline_or_from_the_requester_directory() -> None:

@@ -56,18 +56,14 @@ def ticket(
     **fields: Any,
 ) -> Ticket:
     """A ticket created ``created`` ago; reply offsets are how long ago the last reply of each side was."""
-    extra: dict[str, str] = {}
-    if agent_replied is not None:
-        extra["agent_responded_at"] = iso(NOW - agent_replied)
-    if requester_replied is not None:
-        extra["requester_responded_at"] = iso(NOW - requester_replied)
     return Ticket(
         external_id=tid,
         status_raw=category.value,
         status_label=label or LABELS[category],
         status_category=category,
         created_at=NOW - created,
-        extra=extra,
+        agent_responded_at=NOW - agent_replied if agent_replied is not None else None,
+        requester_responded_at=NOW - requester_replied if requester_replied is not None else None,
         **fields,
     )
 

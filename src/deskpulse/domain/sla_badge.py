@@ -9,13 +9,11 @@ in which case it counts down to ``resolution_due_at`` with the same states and t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from deskpulse.domain.tickets import Ticket
 
-AGENT_RESPONDED_AT = "agent_responded_at"
-REQUESTER_RESPONDED_AT = "requester_responded_at"
 _SECOND = timedelta(seconds=1)
 
 
@@ -50,23 +48,9 @@ class SlaBadge:
     remaining_seconds: int | None
 
 
-def extra_time(ticket: Ticket, key: str) -> datetime | None:
-    """An ISO-8601 instant stored in ``Ticket.extra`` (naive = UTC); missing or unreadable -> None."""
-    value = (ticket.extra.get(key) or "").strip()
-    if not value:
-        return None
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
-
-
 def has_first_response(ticket: Ticket) -> bool:
-    """A first response is recorded, or an agent reply is known (``extra['agent_responded_at']``)."""
-    return ticket.first_responded_at is not None or extra_time(ticket, AGENT_RESPONDED_AT) is not None
+    """A first response is recorded, or an agent reply is known (``agent_responded_at``)."""
+    return ticket.first_responded_at is not None or ticket.agent_responded_at is not None
 
 
 def format_duration(seconds: int) -> str:

@@ -8,7 +8,7 @@ Sections (first match wins; resolved and closed tickets are left out):
 3. ``open`` -- the agent's move otherwise (NEW / OPEN / ASSIGNED or a configured agent's-move status);
 4. ``other_active`` -- everything else still active (pending, on hold, waiting on customer / third party).
 
-"Last agent activity" is ``extra['agent_responded_at']``, else ``first_responded_at``, else ``created_at``;
+"Last agent activity" is ``agent_responded_at``, else ``first_responded_at``, else ``created_at``;
 ``since_update_seconds`` is measured from it, so the sort order and the update SLA use one clock.
 """
 
@@ -19,11 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from deskpulse.domain.sla_badge import (
-    AGENT_RESPONDED_AT,
-    REQUESTER_RESPONDED_AT,
     SlaBadge,
     SlaRules,
-    extra_time,
     has_first_response,
     sla_badge,
 )
@@ -107,15 +104,15 @@ def _folded(names: frozenset[str]) -> frozenset[str]:
 
 def last_agent_activity(ticket: Ticket) -> datetime:
     """The latest agent reply, else the first response, else the ticket's creation."""
-    return extra_time(ticket, AGENT_RESPONDED_AT) or ticket.first_responded_at or ticket.created_at
+    return ticket.agent_responded_at or ticket.first_responded_at or ticket.created_at
 
 
 def requester_after_agent(ticket: Ticket) -> bool:
     """The requester replied after the agent's last reply, or replied and no agent reply is known."""
-    requester = extra_time(ticket, REQUESTER_RESPONDED_AT)
+    requester = ticket.requester_responded_at
     if requester is None:
         return False
-    agent = extra_time(ticket, AGENT_RESPONDED_AT)
+    agent = ticket.agent_responded_at
     return agent is None or requester > agent
 
 

@@ -81,6 +81,10 @@ class Ticket:
     first_response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     last_activity_at: datetime | None = None
+    # Latest reply of an agent and of the requester, where the vendor reports them (board sections need both).
+    agent_responded_at: datetime | None = None
+    requester_responded_at: datetime | None = None
+    ticket_type: str | None = None
     url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

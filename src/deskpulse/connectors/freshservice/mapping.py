@@ -11,7 +11,15 @@ from deskpulse.connectors.freshservice.statuses import StatusTable, build_status
 from deskpulse.domain.tickets import UNKNOWN_FIELDS_KEY, Agent, Priority, Team, Ticket
 
 # Ticket fields that come from `include=stats` (see map_ticket).
-STATS_FIELDS = ("assigned_at", "first_responded_at", "resolved_at", "closed_at", "last_activity_at")
+STATS_FIELDS = (
+    "assigned_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "last_activity_at",
+    "agent_responded_at",
+    "requester_responded_at",
+)
 
 PRIORITIES: dict[int, tuple[str, Priority]] = {
     1: ("Low", Priority.LOW),
@@ -38,10 +46,6 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _str_id(value: int | None) -> str | None:
@@ -87,12 +91,6 @@ def map_ticket(raw: FsTicket, ctx: MappingContext) -> Ticket:
     if stats is None:
         # Without stats these fields are unknown in this payload, not empty: the store keeps what it has.
         extra[UNKNOWN_FIELDS_KEY] = ",".join(STATS_FIELDS)
-    if agent_at is not None:
-        extra["agent_responded_at"] = _iso(agent_at)
-    if requester_at is not None:
-        extra["requester_responded_at"] = _iso(requester_at)
-    if raw.type:
-        extra["ticket_type"] = raw.type
     for key, value in (("workspace_id", raw.workspace_id), ("department_id", raw.department_id)):
         if value is not None:
             extra[key] = str(value)
@@ -121,6 +119,9 @@ def map_ticket(raw: FsTicket, ctx: MappingContext) -> Ticket:
         resolution_due_at=parse_timestamp(raw.due_by),
         last_activity_at=last_activity,
         url=f"{ctx.web_base}/a/tickets/{raw.id}" if ctx.web_base else None,
+        agent_responded_at=agent_at,
+        requester_responded_at=requester_at,
+        ticket_type=raw.type or None,
         extra=extra,
     )
 
