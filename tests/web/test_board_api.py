@@ -72,3 +72,17 @@ async def test_customers_do_not_get_the_agents_board(db: Database) -> None:
         response = client.get("/api/board", headers={"X-API-Key": api_key_for(db, "customer", ("acme",))})
     assert response.status_code == 403
     assert "tickets:internal" in response.json()["detail"]
+
+
+async def test_the_board_page_shows_the_sections_and_renders_vendor_text_inert(db: Database) -> None:
+    scenario = FreshserviceScenario(9, active_tickets=0, history_days=0, now=NOW - timedelta(hours=2))
+    scenario.add_ticket(created_at=NOW - timedelta(hours=1), subject='<img src=x onerror="alert(1)">')
+    scenario._now = int(NOW.timestamp())  # type: ignore[attr-defined]
+    await synced(db, scenario)
+    app = create_web_app(config_for(SETTINGS), db=db)
+    key = api_key_for(db, "technician")
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False), TestClient(app, headers={"X-API-Key": key}) as c:
+        html = c.get("/board").text
+    for title in ("Waiting on agent", "Needs agent / update overdue", "Open", "Other active"):
+        assert title in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=" in html

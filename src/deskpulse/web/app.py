@@ -30,7 +30,7 @@ from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import account, admin_pages, charts, kiosk, pages, portal
+from deskpulse.web import account, admin_pages, board_page, charts, kiosk, pages, portal
 from deskpulse.web.api import admin, audit_log, board, dashboard, health, history, keys, kiosk_links, tickets
 from deskpulse.web.auth import Public
 from deskpulse.web.security import install_security
@@ -114,7 +114,7 @@ def create_app(
     app.state.templates.env.filters["localtime"] = lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
-    routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account]
+    routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
     routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk]
     for module in routers:
         app.include_router(module.router)

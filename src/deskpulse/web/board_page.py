@@ -1,0 +1,40 @@
+"""The agents' work board page: server-rendered sections (JSON twin: /api/board)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from deskpulse import __version__
+from deskpulse.auth.principal import Principal
+from deskpulse.web.api.board import board
+from deskpulse.web.auth import require_page
+from deskpulse.web.deps import DbSession, select_sources
+
+router = APIRouter(tags=["pages"])
+REFRESH_SECONDS = 60
+
+
+@router.get("/board", response_class=HTMLResponse, include_in_schema=False)
+def board_page(
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require_page("tickets:internal"))],
+    agent: Annotated[str | None, Query(max_length=64)] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    source: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Active tickets in sections with SLA badges; refreshes itself every minute."""
+    config = request.app.state.config
+    sources = select_sources(session, config, principal, source)
+    data = board(session, sources, principal, agent=agent, group=group)
+    context: dict[str, Any] = {
+        "principal": principal,
+        "version": __version__,
+        "root": request.scope.get("root_path", ""),
+        "board": data,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    return request.app.state.templates.TemplateResponse(request, "board.html", context)  # type: ignore[no-any-return]
