@@ -173,3 +173,14 @@ async def test_credentials_are_never_sent_to_another_host_named_in_links() -> No
     with pytest.raises(ConnectorError, match="another host"):
         async for _ in http.pages("tickets", LinksNextPaginator(), {"page": 1}):
             pass
+
+
+async def test_the_latest_message_says_who_wrote_last() -> None:
+    scenario = scenario_with(2)
+    first, second = scenario.open_tickets()
+    scenario.add_message(first["id"], inbound=False)
+    scenario.add_message(second["id"], inbound=True)
+    tickets = {t.external_id: t for t in await connector_for(simulator(scenario)).fetch_active()}
+    agent_last, contact_last = tickets[str(first["id"])], tickets[str(second["id"])]
+    assert agent_last.agent_responded_at is not None and agent_last.requester_responded_at is None
+    assert contact_last.requester_responded_at is not None and contact_last.agent_responded_at is None

@@ -43,6 +43,9 @@ def map_ticket(raw: TrengoTicket, *, naive_zone: tzinfo = UTC, web_base: str | N
     contact = raw.contact
     requester_name = (contact.full_name or contact.name) if contact else None
     latest = raw.latest_message.created_at if raw.latest_message else None
+    latest_at = parse_timestamp(latest, naive_zone)
+    # Only the latest message is listed: it tells who wrote last (INBOUND = the contact, OUTBOUND = an agent).
+    kind = (raw.latest_message.type or "").upper() if raw.latest_message else ""
     return Ticket(
         external_id=str(raw.id),
         number=str(raw.id),
@@ -60,7 +63,9 @@ def map_ticket(raw: TrengoTicket, *, naive_zone: tzinfo = UTC, web_base: str | N
         updated_at=parse_timestamp(raw.updated_at, naive_zone),
         assigned_at=parse_timestamp(raw.assigned_at, naive_zone),
         closed_at=parse_timestamp(raw.closed_at, naive_zone),
-        last_activity_at=parse_timestamp(latest, naive_zone),
+        last_activity_at=latest_at,
+        agent_responded_at=latest_at if kind == "OUTBOUND" else None,
+        requester_responded_at=latest_at if kind == "INBOUND" else None,
         url=f"{web_base}/tickets/{raw.id}" if web_base else None,
     )
 

@@ -30,6 +30,7 @@ class TrengoTeamRef(_Loose):
 
 
 class TrengoMessage(_Loose):
+    type: str | None = None
     created_at: str | None = None
 
 
