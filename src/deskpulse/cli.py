@@ -56,6 +56,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     web_only: Annotated[bool, typer.Option("--web-only", help="Serve only; sync runs in `deskpulse worker`")] = False,
+    certfile: Annotated[Path | None, typer.Option("--certfile", help="TLS certificate (PEM): serve HTTPS")] = None,
+    keyfile: Annotated[Path | None, typer.Option("--keyfile", help="TLS private key (PEM)")] = None,
 ) -> None:
     """Serve the dashboard (and, unless --web-only, keep syncing every source in the background)."""
     import uvicorn
@@ -63,15 +65,46 @@ def serve(
     from deskpulse.web.app import create_app
 
     _setup_logging()
+    if (certfile is None) != (keyfile is None):
+        console.print("[red]Give both --certfile and --keyfile to serve HTTPS, or neither for HTTP.[/red]")
+        raise typer.Exit(2)
+    for path in (certfile, keyfile):
+        if path is not None and not path.is_file():
+            console.print(f"[red]{path} does not exist.[/red] `deskpulse cert --self-signed` writes a pair for a LAN.")
+            raise typer.Exit(2)
+    scheme = "https" if certfile else "http"
     cfg = _load(config)
     if not cfg.sources:
         console.print("[yellow]No sources configured: the dashboard will be empty (try `deskpulse demo`).[/yellow]")
     if "public_url" not in cfg.auth.model_fields_set:
         # Links in the log and in e-mails should at least point at this server when nothing else is configured.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
-        cfg.auth.public_url = f"http://{shown}:{port}"
+        cfg.auth.public_url = f"{scheme}://{shown}:{port}"
     app_ = create_app(cfg, run_sync=not web_only, announce_setup=True)
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile and keyfile else {}
+    uvicorn.run(app_, host=host, port=port, log_level="info", **tls)  # type: ignore[arg-type]
+
+
+@app.command()
+def cert(
+    self_signed: Annotated[
+        bool, typer.Option("--self-signed", help="Write a self-signed development certificate")
+    ] = False,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where cert.pem and key.pem go")] = Path("."),
+    host: Annotated[
+        list[str] | None, typer.Option("--host", help="Name or address the certificate is for (repeat)")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Validity in days")] = 365,
+) -> None:
+    """Write cert.pem and key.pem for `deskpulse serve --certfile cert.pem --keyfile key.pem` on a LAN."""
+    from deskpulse.clock import utcnow
+    from deskpulse.tls import write_self_signed
+
+    if not self_signed:
+        console.print("Only --self-signed is supported: for a public name use your CA's certificate and key.")
+        raise typer.Exit(2)
+    files = write_self_signed(out_dir, list(host or []), now=utcnow(), days=days)
+    console.print(f"Wrote {files.certfile} and {files.keyfile} (browsers will ask you to trust it once).")
 
 
 @app.command()
