@@ -1,7 +1,8 @@
 """Reading the whole active set through ``/tickets/filter`` despite its page cap.
 
 The filter endpoint returns at most FILTER_MAX_PAGES pages [I]. When ``total`` says the query matches more,
-the query is split into ``created_at`` ranges, halving until each range fits. Dates are whole days and the
+the query is split into ``created_at`` ranges, halving until each range fits; a single day that still
+overflows is read one status, then one priority, at a time. Dates are whole days and the
 docs say ``:>`` is >= and ``:<`` is <=; to stay correct whichever way the boundary day falls, each range
 reaches one day back, and the overlap is removed by de-duplicating on ticket id.
 """
@@ -83,6 +84,12 @@ async def _read(
                     await _read(fs, statuses, (start, middle), result, workspace_id=workspace_id, today=today)
                     await _read(fs, statuses, (middle, end), result, workspace_id=workspace_id, today=today)
                     return
+                narrower = _narrower(statuses)
+                if narrower:
+                    # One day is still too many (a mass incident): one status at a time, then one priority.
+                    for clause in narrower:
+                        await _read(fs, clause, (start, end), result, workspace_id=workspace_id, today=today)
+                    return
                 result.warnings.append(
                     f"Freshservice filter matched {total} tickets created on {start:%Y-%m-%d}; only {cap} can be read"
                 )
@@ -90,3 +97,16 @@ async def _read(
             for item in page.items:
                 if isinstance(item.get("id"), int):
                     result.tickets[item["id"]] = item
+
+
+PRIORITIES = (1, 2, 3, 4)  # Low, Medium, High, Urgent [D]
+
+
+def _narrower(statuses: str) -> list[str]:
+    """Smaller clauses that together match what ``statuses`` matches: per status, then per priority."""
+    terms = statuses.split(" OR ")
+    if len(terms) > 1:
+        return terms
+    if "priority:" not in statuses:
+        return [f"{statuses} AND priority:{p}" for p in PRIORITIES]
+    return []

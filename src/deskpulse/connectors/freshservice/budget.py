@@ -32,10 +32,15 @@ class PlanBudget(RequestBudget):
         self.sub = {op: RequestBudget(limit, share, clock=clock) for op, limit in sub_limits.items()}
 
     async def charge(self, sleep: Sleep, operation: str | None, extra_credits: int = 0) -> None:
-        """Wait for the operation's sub-limit, then take ``extra_credits`` from the total (before the call)."""
+        """Wait for the operation's sub-limit, then take ``extra_credits`` from the total (before the call).
+
+        Include credits are charged to the sub-limit too: whether Freshservice counts them there is not
+        documented [I], and counting them can only make us slower, never rate-limited.
+        """
         sub = self.sub.get(operation) if operation else None
         if sub is not None:
-            await sub.acquire(sleep)
+            for _ in range(1 + extra_credits):
+                await sub.acquire(sleep)
         for _ in range(extra_credits):
             await self.acquire(sleep)
 
