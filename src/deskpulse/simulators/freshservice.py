@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from deskpulse.simulators import freshservice_records as records
+from deskpulse.simulators.control import control_routes
 from deskpulse.simulators.faults import (
     FaultController,
-    FaultPlan,
     json_error,
     server_error_response,
     truncated_response,
@@ -329,52 +327,14 @@ def create_app(
         Route("/companies", api(list_companies), methods=["GET"]),
         Route("/{rest:path}", api(not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
-    app = Starlette(routes=[Mount("/api/v2", routes=routes), *_control_routes(scenario, faults, budget)])
+    app = Starlette(
+        routes=[Mount("/api/v2", routes=routes), *control_routes(scenario, faults, lambda: _state(scenario))]
+    )
     app.state.scenario = scenario
     app.state.faults = faults
     app.state.request_log = request_log
     app.state.budget = budget
     return app
-
-
-def _control_routes(scenario: FreshserviceScenario, faults: FaultController, budget: MinuteBudget) -> list[BaseRoute]:
-    """Demo/test control plane: inject faults and move simulated time forward."""
-
-    async def set_faults(request: Request) -> Response:
-        try:
-            plan = FaultPlan.from_dict(await request.json())
-        except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
-            return json_error(400, str(exc))
-        faults.set(plan)
-        return JSONResponse(plan.to_dict())
-
-    async def get_faults(request: Request) -> Response:
-        return JSONResponse(faults.plan.to_dict())
-
-    async def clear_faults(request: Request) -> Response:
-        faults.clear()
-        return Response(status_code=204)
-
-    async def advance(request: Request) -> Response:
-        try:
-            seconds = float((await request.json())["seconds"])
-        except (ValueError, TypeError, KeyError):
-            return json_error(400, 'body must be {"seconds": N} with N >= 0')
-        if not math.isfinite(seconds) or seconds < 0:
-            return json_error(400, "seconds must be a finite number >= 0")
-        scenario.advance(scenario.now + timedelta(seconds=seconds))
-        return JSONResponse(_state(scenario))
-
-    async def state(request: Request) -> Response:
-        return JSONResponse(_state(scenario))
-
-    return [
-        Route("/_sim/faults", set_faults, methods=["POST"]),
-        Route("/_sim/faults", get_faults, methods=["GET"]),
-        Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-        Route("/_sim/advance", advance, methods=["POST"]),
-        Route("/_sim/state", state, methods=["GET"]),
-    ]
 
 
 def _state(scenario: FreshserviceScenario) -> dict[str, Any]:

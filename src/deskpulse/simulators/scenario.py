@@ -135,6 +135,19 @@ class ThinnedPoisson:
             yield current
 
 
+def accepted_events(
+    events: ThinnedPoisson, rng: random.Random, shape: BusinessHoursShape, *, since: int, until: int
+) -> Iterator[int]:
+    """Event times in (since, until], thinned to the business-hours intensity; ValueError for a step back."""
+    if until < since:
+        raise ValueError("cannot advance into the past")
+    for candidate in events.candidates(until):
+        # Thinning: accept in proportion to the business-hours intensity at that moment.
+        if rng.random() * shape.peak > shape.weight(candidate):
+            continue
+        yield int(candidate)
+
+
 class IndexedSet:
     """A set of ints with O(1) add, remove and uniform random choice (deterministic given insert order)."""
 

@@ -13,7 +13,6 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from deskpulse.simulators.control import control_routes
 from deskpulse.simulators.faults import (
     FaultController,
-    FaultPlan,
     json_error,
     server_error_response,
     truncated_response,
@@ -163,52 +162,14 @@ def create_app(
         # Laravel answers unknown routes (and non-numeric ids) with a JSON 404, not plain text.
         Route("/{rest:path}", api(not_found), methods=ALL_METHODS),
     ]
-    app = Starlette(routes=[Mount("/api/v2", routes=api_routes), *_control_routes(scenario, faults)])
+    app = Starlette(
+        routes=[Mount("/api/v2", routes=api_routes), *control_routes(scenario, faults, lambda: _state(scenario))]
+    )
     app.state.scenario = scenario
     app.state.faults = faults
     app.state.request_log = request_log
     app.state.limiter = limiter
     return app
-
-
-def _control_routes(scenario: TrengoScenario, faults: FaultController) -> list[BaseRoute]:
-    """Demo/test control plane: inject faults and move simulated time forward."""
-
-    async def set_faults(request: Request) -> Response:
-        try:
-            plan = FaultPlan.from_dict(await request.json())
-        except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
-            return json_error(400, str(exc))
-        faults.set(plan)
-        return JSONResponse(plan.to_dict())
-
-    async def get_faults(request: Request) -> Response:
-        return JSONResponse(faults.plan.to_dict())
-
-    async def clear_faults(request: Request) -> Response:
-        faults.clear()
-        return Response(status_code=204)
-
-    async def advance(request: Request) -> Response:
-        try:
-            seconds = float((await request.json())["seconds"])
-        except (ValueError, TypeError, KeyError):
-            return json_error(400, 'body must be {"seconds": N} with N >= 0')
-        if not math.isfinite(seconds) or seconds < 0:
-            return json_error(400, "seconds must be a finite number >= 0")
-        scenario.advance(scenario.now + timedelta(seconds=seconds))
-        return JSONResponse(_state(scenario))
-
-    async def state(request: Request) -> Response:
-        return JSONResponse(_state(scenario))
-
-    return [
-        Route("/_sim/faults", set_faults, methods=["POST"]),
-        Route("/_sim/faults", get_faults, methods=["GET"]),
-        Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-        Route("/_sim/advance", advance, methods=["POST"]),
-        Route("/_sim/state", state, methods=["GET"]),
-    ]
 
 
 def _state(scenario: TrengoScenario) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from deskpulse.simulators.scenario import (
     IndexedSet,
     NaiveFormatter,
     ThinnedPoisson,
+    accepted_events,
     to_epoch,
 )
 
@@ -220,13 +221,8 @@ class TicketLifecycle:
     def advance(self, until: datetime) -> None:
         """Evolve the workload deterministically up to ``until`` (aware); stepping in chunks gives the same result."""
         until_ts = to_epoch(until)
-        if until_ts < self._now:
-            raise ValueError("cannot advance into the past")
-        for candidate in self._events.candidates(until_ts):
-            # Thinning: accept in proportion to the business-hours intensity at that moment.
-            if self.rng.random() * self.shape.peak > self.shape.weight(candidate):
-                continue
-            self._now = max(self._now, int(candidate))
+        for at in accepted_events(self._events, self.rng, self.shape, since=self._now, until=until_ts):
+            self._now = max(self._now, at)
             self._random_event()
         self._now = until_ts
 
