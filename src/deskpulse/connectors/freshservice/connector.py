@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx2
 from pydantic import ValidationError
 
+from deskpulse.clock import utcnow
 from deskpulse.connectors.base import Clock, ConnectorError, NotFoundError, Sleep
 from deskpulse.connectors.freshservice import active_set, client
 from deskpulse.connectors.freshservice.budget import PlanBudget, plan_budget
@@ -19,10 +20,6 @@ from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table, status_choices
 from deskpulse.connectors.protocol import Directory, Progress
 from deskpulse.domain.tickets import Ticket
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class FreshserviceConnector:
@@ -37,7 +34,7 @@ class FreshserviceConnector:
         transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         budget: PlanBudget | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utcnow,
         monotonic: Clock = time.monotonic,
     ) -> None:
         self.cfg = cfg
