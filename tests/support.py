@@ -126,3 +126,23 @@ def authed(client: Any, key: str) -> Any:
     """``client`` sending ``key`` on every request."""
     client.headers["X-API-Key"] = key
     return client
+
+
+async def sync_freshservice_twice(db: Any, scenario: Any, settings: Any, now: datetime) -> None:
+    """Two successful cycles of a Freshservice source against ``scenario`` at ``now`` (+30 s): the second one
+    brings the reply stats that only the changed-ticket listing carries."""
+    from deskpulse.connectors.freshservice import FreshserviceConnector
+    from deskpulse.simulators.freshservice import create_app as create_fs_app
+    from deskpulse.sync.engine import SyncEngine
+
+    connector = FreshserviceConnector(
+        settings, transport=httpx2.ASGITransport(app=create_fs_app(scenario, plan="enterprise")),
+        sleep=RecordingSleep(), now=lambda: now,
+    )  # fmt: skip
+    clock = Clock(now)
+    engine = SyncEngine(db, config_for(settings), settings, connector, clock=clock)
+    first = await engine.run_cycle()
+    assert first.ok, first.error
+    clock.tick(seconds=30)
+    second = await engine.run_cycle()
+    assert second.ok, second.error

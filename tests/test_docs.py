@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import typer.main
 
+from deskpulse.board_config import BoardConfig, BoardView
 from deskpulse.cli import app as cli_app
 from deskpulse.config import AuthConfig, ClientConfig, Config, SmtpConfig, SourceConfig, load_config
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
@@ -63,7 +64,7 @@ def test_every_top_level_setting_is_described_in_the_configuration_guide(field: 
     assert f"`{field}`" in read("docs/configuration.md")
 
 
-MODELS = (SourceConfig, FreshserviceSettings, ClientConfig, AuthConfig, SmtpConfig)
+MODELS = (SourceConfig, FreshserviceSettings, ClientConfig, AuthConfig, SmtpConfig, BoardConfig, BoardView)
 NESTED = [(model.__name__, field) for model in MODELS for field in sorted(model.model_fields)]
 
 

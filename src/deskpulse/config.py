@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from deskpulse.board_config import BoardConfig
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
@@ -132,6 +133,7 @@ class Config(BaseModel):
     clients: list[ClientConfig] = Field(default_factory=list)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    board: BoardConfig = Field(default_factory=BoardConfig)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
 

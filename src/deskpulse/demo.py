@@ -1,4 +1,4 @@
-"""`deskpulse demo`: a Trengo simulator on loopback, an evolving workload, and the real app against it."""
+"""`deskpulse demo`: Trengo and Freshservice simulators on loopback, evolving workloads, the real app against them."""
 
 from __future__ import annotations
 
@@ -19,11 +19,16 @@ from sqlalchemy import insert
 from deskpulse.auth.roles import Role
 from deskpulse.auth.users import create_user
 from deskpulse.clock import utcnow
-from deskpulse.config import ClientConfig, Config, SourceConfig
+from deskpulse.config import AnySource, ClientConfig, Config, SourceConfig
+from deskpulse.connectors.freshservice import mapping as fs_mapping
+from deskpulse.connectors.freshservice.models import FsTicket
+from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.trengo.mapping import map_ticket
 from deskpulse.connectors.trengo.models import TrengoTicket
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.tickets import Ticket
+from deskpulse.simulators.freshservice import create_app as create_fs_simulator
+from deskpulse.simulators.freshservice_scenario import FreshserviceScenario
 from deskpulse.simulators.trengo import create_app as create_simulator
 from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.clients import sync_clients
@@ -34,6 +39,8 @@ from deskpulse.web.app import create_app, prepare_store
 
 DEMO_TOKEN = "demo-token"  # noqa: S105  (the simulator's own, public token)
 DEMO_SOURCE = "trengo-demo"
+DEMO_FS_SOURCE = "freshservice-demo"
+DEMO_FS_KEY = "sim-fs-key"  # the Freshservice simulator's own, public key
 DEMO_RATE_LIMIT = 1200
 
 
@@ -44,8 +51,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def demo_config(sim_port: int, data_dir: Path) -> Config:
-    """Config of the demo: one Trengo source pointing at the simulator, SQLite in ``data_dir``."""
+def demo_config(sim_port: int, data_dir: Path, fs_port: int | None = None) -> Config:
+    """Config of the demo: a Trengo (and a Freshservice) source on the simulators, SQLite in ``data_dir``."""
     source = SourceConfig(
         name=DEMO_SOURCE,
         kind="trengo",
@@ -63,7 +70,21 @@ def demo_config(sim_port: int, data_dir: Path) -> Config:
         ClientConfig(id="acme", name="Acme", email_domains=["acme.nl"]),
         ClientConfig(id="globex", name="Globex", email_domains=["globex.eu"]),
     ]
-    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=[source], clients=clients)
+    sources: list[AnySource] = [source]
+    if fs_port is not None:
+        sources.append(
+            FreshserviceSettings(
+                name=DEMO_FS_SOURCE,
+                base_url=f"http://127.0.0.1:{fs_port}/api/v2",
+                api_key=DEMO_FS_KEY,
+                plan="enterprise",  # the demo fills in seconds; a real Starter account gets 100/min
+                poll_seconds=15,
+                closed_sweep_seconds=60,
+                closed_backfill_days=30,
+                reconcile_seconds=300,
+            )
+        )
+    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=sources, clients=clients)
 
 
 # One demo user per role; scoped roles see the Acme client only.
@@ -124,23 +145,37 @@ def reconstruct_history(
     return points
 
 
-def backfill(db: Database, config: Config, scenario: TrengoScenario, days: int = 120) -> int:
-    """Write the simulated desk's past as history snapshots (every 10 minutes)."""
+def trengo_tickets(scenario: TrengoScenario) -> list[Ticket]:
+    """The Trengo simulator's tickets as the connector would map them."""
     zone = ZoneInfo(scenario.naive_timezone)
-    tickets = [map_ticket(TrengoTicket.model_validate(raw), naive_zone=zone) for raw in scenario.tickets.values()]
+    return [map_ticket(TrengoTicket.model_validate(raw), naive_zone=zone) for raw in scenario.tickets.values()]
+
+
+def freshservice_tickets(scenario: FreshserviceScenario) -> list[Ticket]:
+    """The Freshservice simulator's tickets (with their stats) as the connector would map them."""
+    ctx = fs_mapping.MappingContext()
+    return [
+        fs_mapping.map_ticket(FsTicket.model_validate({**raw, "stats": scenario.stats[raw["id"]]}), ctx)
+        for raw in scenario.tickets.values()
+    ]
+
+
+def backfill(db: Database, config: Config, source: AnySource, tickets: list[Ticket], days: int = 120) -> int:
+    """Write a simulated desk's past as history snapshots of ``source`` (every 10 minutes)."""
     end = utcnow() - timedelta(minutes=1)
     rows = reconstruct_history(tickets, end - timedelta(days=days), end, timedelta(minutes=10), config.tz)
     with db.session() as session:
-        source_id = ensure_source(session, config.sources[0]).id
+        source_id = ensure_source(session, source).id
         for row in rows:
             row["source_id"] = source_id
         session.execute(insert(SnapshotRow), rows)
     return len(rows)
 
 
-async def _evolve(scenario: TrengoScenario, stop: asyncio.Event) -> None:
+async def _evolve(scenarios: list[TrengoScenario | FreshserviceScenario], stop: asyncio.Event) -> None:
     while not stop.is_set():
-        scenario.advance(utcnow())
+        for scenario in scenarios:
+            scenario.advance(utcnow())
         try:
             await asyncio.wait_for(stop.wait(), timeout=5)
         except TimeoutError:
@@ -155,29 +190,38 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
         leftover.unlink()
     # A busy desk, so the board visibly moves while you watch.
     scenario = TrengoScenario(seed=7, open_tickets=320, teams=6, agents=15, history_days=120, closed_per_day=150)
-    sim_port = free_port()
-    config = demo_config(sim_port, data_dir)
+    fs_scenario = FreshserviceScenario(seed=7, active_tickets=180, history_days=60, resolved_per_day=60, now=utcnow())
+    sim_port, fs_port = free_port(), free_port()
+    config = demo_config(sim_port, data_dir, fs_port)
     db = Database(config.database_url)
     await asyncio.to_thread(prepare_store, db, config)
     users = await asyncio.to_thread(create_demo_users, db, config)
-    points = await asyncio.to_thread(backfill, db, config, scenario)
-    opened = len(scenario.open_tickets())
-    say(f"demo: simulator on 127.0.0.1:{sim_port}, {opened} open tickets, {points} history points backfilled")
+    # Both sources get the same 120-day window, so the merged history chart starts on the same day for both.
+    points = await asyncio.to_thread(backfill, db, config, config.sources[0], trengo_tickets(scenario))
+    await asyncio.to_thread(backfill, db, config, config.sources[1], freshservice_tickets(fs_scenario))
+    say(
+        f"demo: Trengo simulator on 127.0.0.1:{sim_port} ({len(scenario.open_tickets())} open tickets), "
+        f"Freshservice simulator on 127.0.0.1:{fs_port} ({len(fs_scenario.active_tickets())} active), "
+        f"{points} history points backfilled per source"
+    )
 
     sim_app = create_simulator(scenario, token=DEMO_TOKEN, rate_limit_per_minute=DEMO_RATE_LIMIT)
     sim = uvicorn.Server(uvicorn.Config(sim_app, host="127.0.0.1", port=sim_port, log_level="warning"))
+    fs_app = create_fs_simulator(fs_scenario, api_key=DEMO_FS_KEY, plan="enterprise")
+    fs_sim = uvicorn.Server(uvicorn.Config(fs_app, host="127.0.0.1", port=fs_port, log_level="warning"))
     web = uvicorn.Server(
         uvicorn.Config(create_app(config, db=db, run_sync=True), host=host, port=port, log_level="warning")
     )
     stop = asyncio.Event()
-    evolve = asyncio.create_task(_evolve(scenario, stop))
+    evolve = asyncio.create_task(_evolve([scenario, fs_scenario], stop))
     sim_task = asyncio.create_task(sim.serve())
-    while not sim.started:
+    fs_task = asyncio.create_task(fs_sim.serve())
+    while not (sim.started and fs_sim.started):
         await asyncio.sleep(0.05)
     web_task = asyncio.create_task(web.serve())
     while not web.started and not web_task.done():
         await asyncio.sleep(0.05)
-    say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop)")
+    say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop); agents' board: /board")
     width = max(len(email) for email, _, _ in users)
     say(f"demo users (new passwords each run):\n  {'e-mail'.ljust(width)}  {'password'.ljust(12)}  role")
     for email, password, role in users:
@@ -186,6 +230,6 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
         await web_task
     finally:
         stop.set()
-        sim.should_exit = True
-        await asyncio.gather(sim_task, evolve, return_exceptions=True)
+        sim.should_exit = fs_sim.should_exit = True
+        await asyncio.gather(sim_task, fs_task, evolve, return_exceptions=True)
         db.dispose()

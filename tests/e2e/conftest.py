@@ -38,3 +38,15 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context's page that collects console errors and page errors in ``page.problems``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.problems = []
+    tab.on("console", lambda msg: tab.problems.append(f"console: {msg.text}") if msg.type == "error" else None)
+    tab.on("pageerror", lambda exc: tab.problems.append(f"page error: {exc}"))
+    yield tab
+    context.close()

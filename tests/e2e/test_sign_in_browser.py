@@ -56,18 +56,6 @@ def _has_login(app: Any) -> bool:
     return False
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context's page that collects console errors and page errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    tab = context.new_page()
-    tab.problems = []
-    tab.on("console", lambda msg: tab.problems.append(f"console: {msg.text}") if msg.type == "error" else None)
-    tab.on("pageerror", lambda exc: tab.problems.append(f"page error: {exc}"))
-    yield tab
-    context.close()
-
-
 def sign_in(page: Any, base: str, email: str) -> None:
     page.goto(f"{base}/")
     page.wait_for_url(f"{base}/login?next=%2F")

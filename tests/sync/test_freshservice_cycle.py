@@ -115,3 +115,23 @@ async def test_between_reconciliations_a_cycle_reads_only_what_changed(db: Datab
     assert (await engine.run_cycle()).ok
     assert len(app.state.request_log) - before > incremental_calls  # type: ignore[attr-defined]
     assert str(victim["id"]) not in active_ids(db)
+
+
+async def test_an_unknown_status_is_a_warning_on_the_source_not_a_failed_cycle(db: Database) -> None:
+    scenario = FreshserviceScenario(5, active_tickets=20, history_days=0, now=NOW)
+    odd = scenario.add_ticket(created_at=NOW)
+    engine, _ = engine_for(db, scenario)
+    assert (await engine.run_cycle()).ok
+    scenario.tickets[odd["id"]]["status"] = 99  # a custom status the form does not list
+    result = await engine.run_cycle()
+    assert result.ok, result.error
+    assert str(odd["id"]) in active_ids(db), "the ticket is kept, as open"
+    with db.session() as s:
+        row = s.scalar(select(SourceRow))
+        assert row is not None and row.stale_since is None
+        assert row.warnings is not None and "99" in row.warnings
+    del scenario.tickets[odd["id"]]
+    assert (await engine.run_cycle()).ok
+    with db.session() as s:
+        row = s.scalar(select(SourceRow))
+        assert row is not None and row.warnings is None, "a clean cycle clears the warning"

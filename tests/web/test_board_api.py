@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx2
 import time_machine
 from fastapi.testclient import TestClient
 
 from deskpulse.config import ClientConfig, Config
-from deskpulse.connectors.freshservice import FreshserviceConnector, FreshserviceSettings
-from deskpulse.simulators.freshservice import FreshserviceScenario, create_app
+from deskpulse.connectors.freshservice import FreshserviceSettings
+from deskpulse.simulators.freshservice import FreshserviceScenario
 from deskpulse.store.db import Database
-from deskpulse.sync.engine import SyncEngine
 from deskpulse.web.app import create_app as create_web_app
-from support import Clock, RecordingSleep, api_key_for, config_for
+from support import api_key_for, config_for, sync_freshservice_twice
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 SETTINGS = FreshserviceSettings(
@@ -23,15 +21,7 @@ SETTINGS = FreshserviceSettings(
 
 
 async def synced(db: Database, scenario: FreshserviceScenario) -> None:
-    connector = FreshserviceConnector(
-        SETTINGS, transport=httpx2.ASGITransport(app=create_app(scenario, plan="enterprise")),
-        sleep=RecordingSleep(), now=lambda: NOW,
-    )  # fmt: skip
-    clock = Clock(NOW)
-    engine = SyncEngine(db, config_for(SETTINGS), SETTINGS, connector, clock=clock)
-    assert (await engine.run_cycle()).ok
-    clock.tick(seconds=30)
-    assert (await engine.run_cycle()).ok  # brings the stats (reply times) of the changed-ticket listing
+    await sync_freshservice_twice(db, scenario, SETTINGS, NOW)
 
 
 def board(db: Database, role: str = "technician", query: str = "") -> tuple[int, dict]:  # type: ignore[type-arg]

@@ -59,3 +59,24 @@ class IncrementalConnector(Protocol):
     async def fetch_changed_since(self, since: datetime, progress: Progress | None = None) -> list[Ticket]:
         """Every ticket (any status) changed since ``since``; the connector adds its own overlap."""
         ...
+
+
+@runtime_checkable
+class ReportsWarnings(Protocol):
+    """A connector that can report problems that did not stop the cycle (shown on the source's status)."""
+
+    def take_warnings(self) -> list[str]:
+        """Warnings gathered since the last call, each a sentence; the list is emptied."""
+        ...
+
+
+@runtime_checkable
+class HoldsUnreadable(Protocol):
+    """A connector that knows some tickets exist but could not read them this cycle (a malformed file).
+
+    The engine leaves those tickets as they are in the store instead of treating them as departed.
+    """
+
+    def held_ids(self) -> set[str]:
+        """External ids present at the source but unreadable in the last fetch."""
+        ...

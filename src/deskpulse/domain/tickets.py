@@ -66,6 +66,8 @@ class Ticket:
     updated_at: datetime | None = None
     number: str | None = None
     subject: str | None = None
+    # Plain-text body (the vendor's description without markup), for the board's details panel.
+    description: str | None = None
     priority_raw: str | None = None
     priority: Priority | None = None
     channel: str | None = None
@@ -103,3 +105,14 @@ TRACKED_FIELDS: tuple[str, ...] = (
 # Ticket.extra key naming (comma-separated) columns a connector could not read in this payload (for example
 # Freshservice's filter endpoint carries no stats): the store keeps its values for them instead of blanking them.
 UNKNOWN_FIELDS_KEY = "unknown_fields"
+
+# Descriptions are kept for the board's details panel, cut to this many characters (a pasted log can be megabytes).
+DESCRIPTION_MAX_CHARS = 8000
+
+
+def clip_description(text: str | None) -> str | None:
+    """The description stripped and cut to ``DESCRIPTION_MAX_CHARS`` (None when empty)."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    return text if len(text) <= DESCRIPTION_MAX_CHARS else text[: DESCRIPTION_MAX_CHARS - 1] + "…"

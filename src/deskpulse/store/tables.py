@@ -65,6 +65,8 @@ class SourceRow(Base):
     budget_limit: Mapped[int | None] = mapped_column(Integer)
     budget_remaining: Mapped[int | None] = mapped_column(Integer)
     schedule_note: Mapped[str | None] = mapped_column(Text)
+    # Problems that did not stop the last cycle (unknown status codes, unreadable files), one per line.
+    warnings: Mapped[str | None] = mapped_column(Text)
     directory_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,6 +134,7 @@ class TicketRow(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     number: Mapped[str | None] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     status_raw: Mapped[str] = mapped_column(String(64))
     status_label: Mapped[str] = mapped_column(String(100))
     status_category: Mapped[str] = mapped_column(String(32))

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from deskpulse.clock import utcnow
 from deskpulse.config import AnySource, Config
 from deskpulse.connectors.base import ConnectorError
-from deskpulse.connectors.protocol import Connector, Directory, IncrementalConnector, Progress
+from deskpulse.connectors.protocol import (
+    Connector,
+    Directory,
+    HoldsUnreadable,
+    IncrementalConnector,
+    Progress,
+    ReportsWarnings,
+)
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.clients import ClientMatcher
 from deskpulse.domain.tickets import StatusCategory, Ticket
@@ -61,6 +68,8 @@ class _Fetched:
     sweep_started: datetime | None
     # False for an incremental cycle: only changed tickets were read, so absence from `active` means nothing.
     complete: bool = True
+    # Present at the source but unreadable this cycle: left as they are in the store.
+    held: set[str] = field(default_factory=set)
 
 
 class SyncEngine:
@@ -149,11 +158,17 @@ class SyncEngine:
             )
             closed = await self.connector.fetch_closed_since(since)
             sweep_started = now
-        departed_found, deleted = await self._look_up_departed(active, closed)
-        return _Fetched(active, closed, directory, departed_found, deleted, sweep_started)
+        held = self.connector.held_ids() if isinstance(self.connector, HoldsUnreadable) else set()
+        departed_found, deleted = await self._look_up_departed(active, closed, held)
+        return _Fetched(active, closed, directory, departed_found, deleted, sweep_started, held=held)
 
-    async def _look_up_departed(self, active: list[Ticket], closed: list[Ticket]) -> tuple[list[Ticket], set[str]]:
-        known = {t.external_id for t in active} | {t.external_id for t in closed}
+    async def _look_up_departed(
+        self, active: list[Ticket], closed: list[Ticket], held: set[str]
+    ) -> tuple[list[Ticket], set[str]]:
+        # A source whose tickets can vanish without being deleted (a folder of files): leaving is all we learn.
+        if not getattr(self.connector, "looks_up_departed", True):
+            return [], set()
+        known = {t.external_id for t in active} | {t.external_id for t in closed} | held
         stored_active, unresolved = await asyncio.to_thread(self._departure_candidates)
         # Tickets leaving now first, then earlier departures whose fate is still unknown.
         departed = [*sorted(stored_active - known), *sorted(unresolved - known)][:MAX_DEPARTED_LOOKUPS]
@@ -199,9 +214,14 @@ class SyncEngine:
     def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
         active_ids = {t.external_id for t in fetched.active}
         if not fetched.complete:
-            active_ids = {t.external_id for t in fetched.closed if t.status_category.is_active}
+            active_ids = set()
+        # The changed/closed listing is read after the active list, so its reading is the newer one: a ticket it
+        # shows as active is active (e.g. a custom status the active-set query could not name).
+        active_ids |= {t.external_id for t in fetched.closed if t.status_category.is_active}
         # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
         active_ids |= {t.external_id for t in fetched.departed_found if t.status_category.is_active}
+        if fetched.held:
+            active_ids |= fetched.held & self._departure_candidates()[0]
         # In fetch order, so the newest reading of a ticket wins when it appears in several lists.
         seen = [*fetched.active, *fetched.closed, *fetched.departed_found]
         with self.db.session() as session:
@@ -256,5 +276,8 @@ class SyncEngine:
             row.last_attempt_at = result.started_at
             row.last_cycle_seconds = result.seconds
             row.last_cycle_requests = result.requests
+            if isinstance(self.connector, ReportsWarnings):
+                found = self.connector.take_warnings()
+                row.warnings = "\n".join(found)[:4000] if found else None
             row.budget_limit = self.connector.budget.vendor_limit
             row.budget_remaining = self.connector.budget.remaining

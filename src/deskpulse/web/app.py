@@ -25,6 +25,7 @@ from deskpulse.auth import sessions
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
+from deskpulse.domain.sla_badge import format_duration
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
@@ -112,6 +113,7 @@ def create_app(
     zone = config.tz
     # Pages show times in the desk's time zone; the JSON keeps UTC.
     app.state.templates.env.filters["localtime"] = lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    app.state.templates.env.filters["duration"] = format_duration
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]

@@ -14,7 +14,6 @@ from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
 
 router = APIRouter(tags=["pages"])
-REFRESH_SECONDS = 60
 
 
 @router.get("/board", response_class=HTMLResponse, include_in_schema=False)
@@ -25,16 +24,20 @@ def board_page(
     agent: Annotated[str | None, Query(max_length=64)] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=40)] = None,
+    view: Annotated[str | None, Query(max_length=40)] = None,
+    mine: bool = False,
 ) -> Response:
-    """Active tickets in sections with SLA badges; refreshes itself every minute."""
+    """Active tickets in sections with SLA badges; refreshes itself (``[board] refresh_seconds``)."""
     config = request.app.state.config
     sources = select_sources(session, config, principal, source)
-    data = board(session, sources, principal, agent=agent, group=group)
+    data = board(session, config, sources, principal, agent=agent, group=group, view=view or None, mine=mine)
     context: dict[str, Any] = {
         "principal": principal,
         "version": __version__,
         "root": request.scope.get("root_path", ""),
         "board": data,
-        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_seconds": config.board.refresh_seconds,
+        "filters": {"agent": agent, "group": group, "source": source, "view": view, "mine": mine},
+        "can_mine": principal.kind == "user",
     }
     return request.app.state.templates.TemplateResponse(request, "board.html", context)  # type: ignore[no-any-return]

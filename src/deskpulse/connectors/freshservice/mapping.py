@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from deskpulse.connectors.freshservice.models import FsAgent, FsGroup, FsPerson, FsTicket
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table
-from deskpulse.domain.tickets import UNKNOWN_FIELDS_KEY, Agent, Priority, Team, Ticket
+from deskpulse.domain.tickets import UNKNOWN_FIELDS_KEY, Agent, Priority, Team, Ticket, clip_description
 
 # Ticket fields that come from `include=stats` (see map_ticket).
 STATS_FIELDS = (
@@ -98,6 +98,7 @@ def map_ticket(raw: FsTicket, ctx: MappingContext) -> Ticket:
         external_id=str(raw.id),
         number=str(raw.id),
         subject=raw.subject,
+        description=clip_description(raw.description_text),
         status_raw=str(raw.status),
         status_label=label,
         status_category=category,

@@ -50,6 +50,7 @@ class FsPerson(_Loose):
 class FsTicket(_Loose):
     id: int
     subject: str | None = None
+    description_text: str | None = None
     status: int
     priority: int | None = None
     source: int | None = None

@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from deskpulse import __version__
@@ -34,6 +34,7 @@ class SourceHealth(BaseModel):
     budget_remaining: int | None
     next_run_at: datetime | None
     schedule_note: str | None
+    warnings: list[str] = Field(default_factory=list, description="Problems that did not stop the last cycle")
 
 
 class HealthOut(BaseModel):
@@ -64,8 +65,9 @@ def health(request: Request, session: DbSession, config: AppConfig, _: SourceRea
     rows = {r.name: r for r in session.scalars(select(SourceRow).where(SourceRow.name.in_(names)))}
     out = [
         SourceHealth.model_validate(
-            {**{f: getattr(row, f) for f in SourceHealth.model_fields if f != "ok"},
-             "ok": row.last_ok_at is not None and row.stale_since is None}
+            {**{f: getattr(row, f) for f in SourceHealth.model_fields if f not in ("ok", "warnings")},
+             "ok": row.last_ok_at is not None and row.stale_since is None,
+             "warnings": row.warnings.splitlines() if row.warnings else []}
         )
         for name in names
         if (row := rows.get(name)) is not None
