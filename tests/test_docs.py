@@ -13,6 +13,7 @@ import typer.main
 from deskpulse.board_config import BoardConfig, BoardView
 from deskpulse.cli import app as cli_app
 from deskpulse.config import AuthConfig, ClientConfig, Config, SmtpConfig, SourceConfig, load_config
+from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.web.app import create_app
 
@@ -64,7 +65,16 @@ def test_every_top_level_setting_is_described_in_the_configuration_guide(field: 
     assert f"`{field}`" in read("docs/configuration.md")
 
 
-MODELS = (SourceConfig, FreshserviceSettings, ClientConfig, AuthConfig, SmtpConfig, BoardConfig, BoardView)
+MODELS = (
+    SourceConfig,
+    FreshserviceSettings,
+    ClientConfig,
+    AuthConfig,
+    SmtpConfig,
+    BoardConfig,
+    BoardView,
+    FilesSettings,
+)
 NESTED = [(model.__name__, field) for model in MODELS for field in sorted(model.model_fields)]
 
 

@@ -16,10 +16,13 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from deskpulse.board_config import BoardConfig
+from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+from deskpulse.domain.sla import SlaPolicySet
+from deskpulse.sla_config import SlaConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
 TRENGO_DEFAULT_BASE_URL = "https://app.trengo.com/api/v2"
@@ -65,7 +68,7 @@ class SourceConfig(BaseModel):
         return _check_zone(value)
 
 
-AnySource = SourceConfig | FreshserviceSettings
+AnySource = SourceConfig | FreshserviceSettings | FilesSettings
 
 
 class ClientConfig(BaseModel):
@@ -127,13 +130,15 @@ class Config(BaseModel):
 
     timezone: str = "Europe/Amsterdam"
     database_url: str = DEFAULT_DATABASE_URL
-    sources: list[Annotated[SourceConfig | FreshserviceSettings, Field(discriminator="kind")]] = Field(
+    sources: list[Annotated[SourceConfig | FreshserviceSettings | FilesSettings, Field(discriminator="kind")]] = Field(
         default_factory=list
     )
     clients: list[ClientConfig] = Field(default_factory=list)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    sla: SlaConfig = Field(default_factory=SlaConfig)
+    _sla_policy: SlaPolicySet | None = PrivateAttr(default=None)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
 
@@ -149,7 +154,21 @@ class Config(BaseModel):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
+        unknown = sorted({c.client for c in self.sla.clients} - {c.id for c in self.clients})
+        if unknown:
+            raise ValueError(f"sla.clients names clients that are not in [[clients]]: {', '.join(unknown)}")
+        try:
+            self._sla_policy = self.sla.policy(self.timezone)
+        except ValueError as exc:
+            raise ValueError(f"sla: {exc}") from exc
         return self
+
+    @property
+    def sla_policy(self) -> SlaPolicySet:
+        """The SLA policy built from ``[sla]`` (validated when the config was loaded)."""
+        if self._sla_policy is None:
+            self._sla_policy = self.sla.policy(self.timezone)
+        return self._sla_policy
 
     @property
     def tz(self) -> ZoneInfo:

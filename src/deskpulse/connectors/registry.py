@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from deskpulse.config import AnySource
+from deskpulse.connectors.files.connector import FilesConnector
 from deskpulse.connectors.freshservice.connector import FreshserviceConnector
 from deskpulse.connectors.protocol import Connector
 from deskpulse.connectors.trengo.connector import TrengoConnector
 
-CONNECTORS: dict[str, type[Any]] = {"trengo": TrengoConnector, "freshservice": FreshserviceConnector}
+CONNECTORS: dict[str, type[Any]] = {
+    "trengo": TrengoConnector,
+    "freshservice": FreshserviceConnector,
+    "files": FilesConnector,
+}
 
 
 def build_connector(cfg: AnySource, **kwargs: Any) -> Connector:

@@ -220,8 +220,6 @@ class SyncEngine:
         active_ids |= {t.external_id for t in fetched.closed if t.status_category.is_active}
         # A departed ticket the vendor still lists as open (it moved between the two list passes) stays active.
         active_ids |= {t.external_id for t in fetched.departed_found if t.status_category.is_active}
-        if fetched.held:
-            active_ids |= fetched.held & self._departure_candidates()[0]
         # In fetch order, so the newest reading of a ticket wins when it appears in several lists.
         seen = [*fetched.active, *fetched.closed, *fetched.departed_found]
         with self.db.session() as session:
@@ -235,6 +233,7 @@ class SyncEngine:
                 active_ids=active_ids,
                 deleted_ids=fetched.deleted,
                 complete_active_set=fetched.complete,
+                held_ids=fetched.held,
                 client_of=self._client_of,
             )
             session.flush()

@@ -72,13 +72,15 @@ def upsert_tickets(
     active_ids: set[str],
     deleted_ids: set[str],
     complete_active_set: bool,
+    held_ids: Iterable[str] = (),
     client_of: Callable[[Ticket], int | None] = lambda _t: None,
 ) -> UpsertStats:
     """Upsert ``seen`` tickets and record field changes.
 
     ``active_ids`` is the source's active set as just listed. When ``complete_active_set`` is true (the whole
     open list was read without error), stored tickets that are no longer in it leave the active set; they are
-    never deleted. ``deleted_ids`` are tickets the vendor no longer has at all.
+    never deleted. ``deleted_ids`` are tickets the vendor no longer has at all. ``held_ids`` are tickets the
+    source has but could not read this cycle (a malformed file): left exactly as they are.
     """
     stats = UpsertStats()
     incoming = {t.external_id: t for t in seen}
@@ -139,7 +141,7 @@ def upsert_tickets(
             stats.deleted += 1
 
     if complete_active_set:
-        handled = set(incoming) | deleted_ids
+        handled = set(incoming) | deleted_ids | set(held_ids)
         for ext_id, old in stored.items():
             if old.is_active and ext_id not in handled:
                 updates.append({"id": old.id, "is_active": False, "synced_at": now})

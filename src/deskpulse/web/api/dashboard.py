@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +14,7 @@ from deskpulse.config import Config
 from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows, summarize
 from deskpulse.store import queries
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
+from deskpulse.web.view_cache import ViewCache
 
 router = APIRouter(tags=["dashboard"])
 
@@ -79,33 +78,10 @@ class ClosedOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown source"}}
 
 
-class ViewCache:
-    """Dashboard results per (sources and their sync state, minute): a view between two syncs costs no aggregate.
-
-    The figures only change when a sync commits (which changes ``last_ok_at``) or when the clock moves a ticket
-    across an age-bucket boundary, so a result is reused for at most the rest of its minute.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, DashboardOut] = OrderedDict()
-
-    def get(self, key: Hashable) -> DashboardOut | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: Hashable, value: DashboardOut) -> None:
-        self._items[key] = value
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
-def _cache(request: Request) -> ViewCache:
+def _cache(request: Request) -> ViewCache[DashboardOut]:
     cache = getattr(request.app.state, "dashboard_cache", None)
     if cache is None:
-        cache = request.app.state.dashboard_cache = ViewCache()
+        cache = request.app.state.dashboard_cache = ViewCache[DashboardOut]()
     return cache
 
 
