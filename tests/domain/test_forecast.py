@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deskpulse.domain.forecast import MIN_FIT_DAYS, backtest, fit, forecast_backlog
+from deskpulse.domain.forecast import MIN_FIT_DAYS, backtest, forecast_backlog
 
 START = date(2026, 8, 1)
 
@@ -27,7 +28,7 @@ def test_a_flat_backlog_is_forecast_flat_with_zero_error() -> None:
 def test_a_growing_backlog_is_forecast_to_grow_but_damped() -> None:
     result = forecast_backlog(series([100.0 + 2 * i for i in range(60)]))
     values = [v for _, v in result.points]
-    assert all(b > a for a, b in zip(values, values[1:], strict=False)), "still growing"
+    assert all(b > a for a, b in pairwise(values)), "still growing"
     last = 100.0 + 2 * 59
     assert values[0] > last
     assert values[-1] < last + 2 * 14, "the damped trend stays below the straight-line extension"

@@ -26,13 +26,25 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
 from deskpulse.domain.sla_badge import format_duration
+from deskpulse.metrics.envelope import failure, uses_envelope
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
 from deskpulse.web import account, admin_pages, board_page, charts, kiosk, pages, portal
-from deskpulse.web.api import admin, audit_log, board, dashboard, health, history, keys, kiosk_links, tickets
+from deskpulse.web.api import (
+    admin,
+    audit_log,
+    board,
+    dashboard,
+    desk_metrics,
+    health,
+    history,
+    keys,
+    kiosk_links,
+    tickets,
+)
 from deskpulse.web.auth import Public
 from deskpulse.web.security import install_security
 
@@ -117,7 +129,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
-    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk]
+    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
@@ -143,16 +155,19 @@ def _install_docs(app: FastAPI) -> None:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = failure(str(exc.detail)) if uses_envelope(request.url.path) else {"detail": exc.detail}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
             f"{'.'.join(str(p) for p in err.get('loc', ()) if p not in ('query', 'body'))}: {err.get('msg')}"
             for err in exc.errors()
         ]
-        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=400)
+        message = "; ".join(problems) or "invalid request"
+        body = failure(message) if uses_envelope(request.url.path) else {"detail": message}
+        return JSONResponse(body, status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

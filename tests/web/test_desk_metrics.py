@@ -1,0 +1,134 @@
+"""/api/dashboard/*: SLA figures on a hand-built desk, in the {success, data, message} envelope.
+
+The desk: Mon–Fri 09:00–17:00 Europe/Amsterdam (UTC+1 in November), default targets, now = Wednesday
+2026-11-18 10:00 UTC (11:00 local).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import time_machine
+from fastapi.testclient import TestClient
+
+from deskpulse.config import ClientConfig, Config
+from deskpulse.domain.tickets import Priority, StatusCategory, Ticket
+from deskpulse.store.db import Database
+from deskpulse.store.sources import ensure_source
+from deskpulse.sync.upsert import upsert_tickets
+from deskpulse.web.app import create_app
+from support import api_key_for, source_config
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+SOURCE = source_config("desk")
+CONFIG = Config(database_url="sqlite://", sources=[SOURCE], clients=[ClientConfig(id="acme", name="Acme")])
+
+
+def ticket(ext: str, created: datetime, priority: Priority | None, category: StatusCategory, **kw: Any) -> Ticket:
+    return Ticket(external_id=ext, status_raw=category.value, status_label=category.value.replace("_", " "),
+                  status_category=category, created_at=created, priority=priority, subject=f"Ticket {ext}",
+                  **kw)  # fmt: skip
+
+
+def store(db: Database, now: datetime, tickets: list[Ticket]) -> None:
+    with db.session() as session:
+        sid = ensure_source(session, SOURCE).id
+        upsert_tickets(session, sid, now=now, seen=tickets, complete_active_set=True, deleted_ids=set(),
+                       active_ids={t.external_id for t in tickets if t.status_category.is_active})  # fmt: skip
+
+
+def build_desk(db: Database) -> None:
+    utc = lambda d, h, m=0: datetime(2026, 11, d, h, m, tzinfo=UTC)  # noqa: E731
+    # A: urgent, opened 09:00 local today, unanswered: first response due 10:00 local, breached an hour ago.
+    a = ticket("A", utc(18, 8), Priority.URGENT, StatusCategory.OPEN)
+    # B: medium, opened Tue 11:30 local: 5.5 h Tuesday + 2 h today = 7.5 of 8 h used, 30 min left: at risk.
+    b = ticket("B", utc(17, 10, 30), Priority.MEDIUM, StatusCategory.OPEN)
+    # C: low, Monday: answered after 1 h, resolved after 4 business hours; both met.
+    c = ticket("C", utc(16, 8), Priority.LOW, StatusCategory.CLOSED, first_responded_at=utc(16, 9),
+               resolved_at=utc(16, 12), closed_at=utc(16, 12))  # fmt: skip
+    # D: medium, answered after 20 min, then waiting on the customer since 09:30 local (clock paused).
+    d_open = ticket("D", utc(18, 8), Priority.MEDIUM, StatusCategory.OPEN, first_responded_at=utc(18, 8, 20))
+    store(db, utc(18, 8, 25), [a, b, c, d_open])
+    d_waiting = ticket("D", utc(18, 8), Priority.MEDIUM, StatusCategory.WAITING_ON_CUSTOMER,
+                       first_responded_at=utc(18, 8, 20))  # fmt: skip
+    store(db, utc(18, 8, 30), [a, b, c, d_waiting])
+
+
+def get(db: Database, path: str, role: str = "manager") -> tuple[int, dict[str, Any]]:
+    with time_machine.travel(NOW, tick=False), TestClient(create_app(CONFIG, db=db)) as client:
+        key = api_key_for(db, role, ("acme",) if role == "customer" else ())  # after start-up registered clients
+        response = client.get(path, headers={"X-API-Key": key})
+    return response.status_code, response.json()
+
+
+def test_the_metrics_document_on_a_hand_built_desk(db: Database) -> None:
+    build_desk(db)
+    status, body = get(db, "/api/dashboard/metrics")
+    assert status == 200 and body["success"] is True and body["message"] is None
+    data = body["data"]
+    overview = data["overview"]
+    assert (overview["openTickets"], overview["totalTickets"], overview["closedToday"]) == (3, 4, 0)
+    assert (overview["newTickets"], overview["inProgressTickets"], overview["waitingTickets"]) == (0, 2, 1)
+    # First responses in the period: C after 60 business minutes, D after 20.
+    assert (overview["averageResponseTime"], overview["medianResponseTime"]) == (40.0, 40.0)
+    assert overview["averageResolutionTime"] == 240.0
+    # Response: met C, D; breached A -> 2/3. Resolution: met C -> 1/1. Together 3/4.
+    compliance = data["slaCompliance"]
+    assert (compliance["response"]["met"], compliance["response"]["breached"]) == (2, 1)
+    assert compliance["response"]["rate"] == 66.7
+    assert compliance["resolution"]["rate"] == 100.0
+    assert overview["slaComplianceRate"] == 75.0
+    assert data["slaBreaches"] == {"responseBreaches": 1, "resolutionBreaches": 0, "atRiskTickets": 1}
+    assert data["priority"] == {"critical": 1, "high": 0, "medium": 2, "low": 0, "none": 0}
+    assert data["resources"] == []
+    assert data["queues"][0]["ticketCount"] == 3 and data["queues"][0]["queueName"] == "(no queue)"
+    assert "hoursLogged" in " ".join(data["reasons"])
+
+
+def test_violations_list_at_risk_and_breached_tickets_with_minutes_left(db: Database) -> None:
+    build_desk(db)
+    status, body = get(db, "/api/dashboard/sla/violations")
+    assert status == 200
+    breached, at_risk = body["data"]["breached"], body["data"]["atRisk"]
+    assert [t["id"] for t in breached] == ["A"]
+    assert breached[0]["responseTimeRemaining"] == -60.0
+    assert breached[0]["resolutionTimeRemaining"] == 120.0
+    assert [t["id"] for t in at_risk] == ["B"]
+    assert at_risk[0]["responseTimeRemaining"] == 30.0
+
+
+def test_a_paused_ticket_is_neither_at_risk_nor_breached(db: Database) -> None:
+    build_desk(db)
+    _, body = get(db, "/api/dashboard/sla/violations")
+    listed = {t["id"] for t in body["data"]["breached"] + body["data"]["atRisk"]}
+    assert "D" not in listed
+
+
+def test_no_data_gives_null_figures_with_reasons_never_zeros(db: Database) -> None:
+    status, body = get(db, "/api/dashboard/metrics")
+    assert status == 200
+    overview, reasons = body["data"]["overview"], body["data"]["reasons"]
+    for name in ("averageResponseTime", "averageResolutionTime", "slaComplianceRate"):
+        assert overview[name] is None
+        assert reasons[name]
+    assert body["data"]["trends"]["forecast"]["points"] == []
+    assert "at least 14 days" in body["data"]["trends"]["forecast"]["reason"]
+
+
+def test_bad_parameters_and_forbidden_callers_get_the_envelope(db: Database) -> None:
+    status, body = get(db, "/api/dashboard/metrics?days=0")
+    assert status == 400
+    assert body["success"] is False and body["data"] is None and "days" in body["message"]
+    status, body = get(db, "/api/dashboard/metrics", role="customer")
+    assert status == 403 and body["success"] is False and "tickets:internal" in body["message"]
+
+
+def test_trends_count_created_and_resolved_per_local_day(db: Database) -> None:
+    build_desk(db)
+    status, body = get(db, "/api/dashboard/trends?days=3")
+    assert status == 200
+    created = {d["date"]: d["count"] for d in body["data"]["createdPerDay"]}
+    resolved = {d["date"]: d["count"] for d in body["data"]["resolvedPerDay"]}
+    assert created == {"2026-11-16": 1, "2026-11-17": 1, "2026-11-18": 2}
+    assert resolved == {"2026-11-16": 1, "2026-11-17": 0, "2026-11-18": 0}
