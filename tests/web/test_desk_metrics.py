@@ -132,3 +132,21 @@ def test_trends_count_created_and_resolved_per_local_day(db: Database) -> None:
     resolved = {d["date"]: d["count"] for d in body["data"]["resolvedPerDay"]}
     assert created == {"2026-11-16": 1, "2026-11-17": 1, "2026-11-18": 2}
     assert resolved == {"2026-11-16": 1, "2026-11-17": 0, "2026-11-18": 0}
+
+
+def test_the_sla_workload_and_trends_pages_render_for_staff(db: Database) -> None:
+    build_desk(db)
+    with time_machine.travel(NOW, tick=False), TestClient(create_app(CONFIG, db=db)) as client:
+        key = api_key_for(db, "technician")
+        pages = {p: client.get(p, headers={"X-API-Key": key}) for p in ("/sla", "/workload", "/trends")}
+        customer = api_key_for(db, "customer", ("acme",))
+        refused = client.get("/sla", headers={"X-API-Key": customer}, follow_redirects=False)
+    assert all(r.status_code == 200 for r in pages.values())
+    sla = pages["/sla"].text
+    assert 'data-testid="at-risk"' in sla and "Ticket B" in sla and "30 min left" in sla
+    assert 'data-testid="breached"' in sla and "overdue by 1 h 00 min" in sla
+    assert "met / (met + breached)" in sla
+    assert "(no queue)" in pages["/workload"].text
+    trends = pages["/trends"].text
+    assert "No forecast:" in trends and "2026-11-18" in trends
+    assert refused.status_code in (303, 403)

@@ -249,3 +249,21 @@ def violations(tickets: Sequence[SlaTicket], source_name: dict[int, str]) -> dic
 
 def _key(pair: tuple[int, SlaTicket]) -> tuple[int, str]:
     return pair[0], pair[1].external_id
+
+
+def compliance_breakdown(
+    tickets: Sequence[SlaTicket], period: Period, key: Callable[[SlaTicket], str | None]
+) -> list[dict[str, Any]]:
+    """Compliance per group (e.g. per priority or per client), both kinds separately; groups sorted by name."""
+    grouped: dict[str, list[SlaTicket]] = defaultdict(list)
+    for t in tickets:
+        grouped[key(t) or "(none)"].append(t)
+    out = []
+    for name in sorted(grouped):
+        items = grouped[name]
+        response = compliance_of(items, [TargetKind.FIRST_RESPONSE], period)
+        resolution = compliance_of(items, [TargetKind.RESOLUTION], period)
+        if response.met + response.breached + resolution.met + resolution.breached + response.at_risk == 0:
+            continue
+        out.append({"name": name, "response": response, "resolution": resolution})
+    return out

@@ -32,7 +32,7 @@ from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import account, admin_pages, board_page, charts, kiosk, pages, portal
+from deskpulse.web import account, admin_pages, board_page, charts, kiosk, metrics_pages, pages, portal
 from deskpulse.web.api import (
     admin,
     audit_log,
@@ -129,7 +129,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
-    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics]
+    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, metrics_pages]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
