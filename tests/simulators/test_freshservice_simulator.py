@@ -364,6 +364,30 @@ async def test_put_updates_status_and_assignment_and_bumps_updated_at() -> None:
     assert bad.status_code == 400
 
 
+async def test_a_note_is_validated_stored_and_listed_unless_writes_are_ignored() -> None:
+    scenario = FreshserviceScenario.empty(now=NOW, resolved_per_day=0)
+    ticket = scenario.add_ticket(created_at=NOW - timedelta(days=1))
+    notes = f"/tickets/{ticket['id']}/notes"
+    async with api(roomy(scenario)) as client:
+        created = await client.post(notes, json={"body": "<p>Called</p>", "private": True})
+        missing = await client.post(notes, json={"private": True})
+        unknown = await client.post(notes, json={"body": "x", "colour": "red"})
+        gone = await client.post("/tickets/1/notes", json={"body": "x"})
+        scenario.ignore_writes = True
+        ignored = await client.post(notes, json={"body": "dropped"})
+        put = await client.put(f"/tickets/{ticket['id']}", json={"status": 4})
+        listed = (await client.get(f"/tickets/{ticket['id']}/conversations")).json()["conversations"]
+    assert created.status_code == ignored.status_code == 201
+    assert created.json()["conversation"]["body_text"] == "Called"
+    assert missing.json()["errors"] == [
+        {"field": "body", "message": "Mandatory attribute missing", "code": "missing_field"}
+    ]
+    assert unknown.json()["errors"][0]["code"] == "invalid_field"
+    assert gone.status_code == 404
+    assert put.status_code == 200 and scenario.tickets[ticket["id"]]["status"] == 2
+    assert [c["body"] for c in listed] == ["<p>Called</p>"]
+
+
 async def test_sub_resources_have_their_documented_envelopes() -> None:
     scenario = FreshserviceScenario(5, active_tickets=0, history_days=3, now=NOW)
     with_csat = next(t for t in scenario.tickets.values() if t["id"] % 4 == 0)

@@ -23,11 +23,13 @@ MAX_RETRY_AFTER_SECONDS = 120.0
 class ConnectorError(Exception):
     """A vendor call failed. ``permanent`` errors (bad credentials) need a person; others retry next cycle."""
 
-    def __init__(self, message: str, *, permanent: bool = False, status: int | None = None) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, status: int | None = None, body: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.status = status
+        # The vendor's decoded error body (JSON, else text) so callers can word a refusal field by field.
+        self.body = body
 
 
 class NotFoundError(ConnectorError):
@@ -228,13 +230,15 @@ class HttpClient:
                     f"{self.vendor} rejected the credentials (HTTP {status}): {_vendor_message(body_bytes)}",
                     permanent=True,
                     status=status,
+                    body=_decoded(body_bytes),
                 )
             if status == 404:
-                raise NotFoundError(f"{self.vendor} has no {url} (HTTP 404)", status=404)
+                raise NotFoundError(f"{self.vendor} has no {url} (HTTP 404)", status=404, body=_decoded(body_bytes))
             if status >= 400:
                 raise ConnectorError(
                     f"{self.vendor} refused the request (HTTP {status}): {_vendor_message(body_bytes)}",
                     status=status,
+                    body=_decoded(body_bytes),
                 )
             if not body_bytes:
                 return None, resp.headers, str(resp.url)
@@ -263,6 +267,14 @@ class HttpClient:
             url = paginator.next_url(page)
             if url is not None and url in seen:
                 raise ConnectorError(f"{self.vendor} pagination loops back to {url}")
+
+
+def _decoded(body: bytes) -> Any:
+    """An error body as JSON when it parses, else as (trimmed) text."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:2000]
 
 
 def _vendor_message(body: bytes) -> str:

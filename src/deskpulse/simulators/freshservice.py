@@ -33,6 +33,7 @@ from deskpulse.simulators.freshservice_http import (
     json_page,
     link_only,
     next_link,
+    note_problem,
     paged,
     paging,
     parse_includes,
@@ -241,11 +242,39 @@ def create_app(
             return validation_error("body", "Invalid JSON", "invalid_json")
         if not isinstance(body, dict) or not body:
             return validation_error("body", "Request body must be a non-empty JSON object", "invalid_json")
+        for name, value in body.items():  # one field at a time, so the error names the field at fault
+            try:
+                scenario.check_update(**{name: value})
+            except ValueError as exc:
+                return validation_error(name, str(exc))
+        if scenario.ignore_writes:
+            return json_page({"ticket": ticket})
         try:
             updated = scenario.update_ticket(ticket["id"], **body)
         except ValueError as exc:
             return validation_error(next(iter(body)), str(exc))
         return json_page({"ticket": updated})
+
+    async def create_note(request: Request) -> Response:
+        ticket = live_ticket(request)
+        if ticket is None:
+            return JSONResponse(NOT_FOUND, status_code=404)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return validation_error("body", "Invalid JSON", "invalid_json")
+        if not isinstance(body, dict):
+            return validation_error("body", "Request body must be a JSON object", "invalid_json")
+        problem = note_problem(body, lambda user: user in scenario.agents or user in scenario.requesters)
+        if problem is not None:
+            return validation_error(*problem)
+        user_id = body.get("user_id", api_agent_id)
+        args = (ticket["id"], body["body"])
+        if scenario.ignore_writes:
+            note = scenario.note_record(*args, private=body.get("private", True), user_id=user_id)
+        else:
+            note = scenario.add_note(*args, private=body.get("private", True), user_id=user_id)
+        return JSONResponse({"conversation": note}, status_code=201)
 
     def sub_resource(key: str, build: Callable[[Any, dict[str, Any]], list[dict[str, Any]]]) -> Handler:
         async def handler(request: Request) -> Response:
@@ -316,6 +345,8 @@ def create_app(
         Route("/tickets/filter", api(filter_tickets, category="list_tickets", paged=True), methods=["GET"]),
         Route(ticket, api(show_ticket, category="view_ticket"), methods=["GET"]),
         Route(ticket, api(update_ticket, category="view_ticket"), methods=["PUT"]),
+        # [I] which sub-limit a note counts against is not documented; "View/Create/Update Ticket" is the nearest.
+        Route(f"{ticket}/notes", api(create_note, category="view_ticket"), methods=["POST"]),
         Route(f"{ticket}/conversations", api(sub_resource("conversations", records.conversations)), methods=["GET"]),
         Route(f"{ticket}/time_entries", api(sub_resource("time_entries", records.time_entries)), methods=["GET"]),
         Route(f"{ticket}/csat_response", api(csat), methods=["GET"]),

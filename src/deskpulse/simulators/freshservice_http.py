@@ -62,6 +62,32 @@ def validation_error(field: str, message: str, code: str = "invalid_value") -> R
     return JSONResponse(body, status_code=400)
 
 
+NOTE_FIELDS = frozenset({"body", "private", "incoming", "notify_emails", "user_id"})  # [I] create-a-note fields
+
+
+def note_problem(body: dict[str, Any], is_user: Callable[[Any], bool]) -> tuple[str, str, str] | None:
+    """(field, message, code) for the first thing wrong with a create-a-note body [I: exact messages], else None."""
+    for name in body:
+        if name not in NOTE_FIELDS:
+            return name, "Unexpected/invalid field in request", "invalid_field"
+    text = body.get("body")
+    if text is None:
+        return "body", "Mandatory attribute missing", "missing_field"
+    if not isinstance(text, str):
+        return "body", "It should be a/an String", "datatype_mismatch"
+    if not text.strip():
+        return "body", "It should not be blank", "invalid_value"
+    for name in ("private", "incoming"):
+        if name in body and not isinstance(body[name], bool):
+            return name, "It should be a/an Boolean", "datatype_mismatch"
+    emails = body.get("notify_emails", [])
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        return "notify_emails", "It should be a/an Array of Strings", "datatype_mismatch"
+    if body.get("user_id") is not None and not is_user(body["user_id"]):
+        return "user_id", "There is no contact matching the given user_id", "invalid_value"
+    return None
+
+
 def json_page(body: dict[str, Any], link: str | None = None) -> Response:
     headers = {"Link": f'<{link}>; rel="next"'} if link else None
     return JSONResponse(body, headers=headers)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import random
+import re
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +70,7 @@ class TicketLifecycle:
     groups: dict[int, dict[str, Any]]
     requesters: dict[int, dict[str, Any]]
     departments: dict[int, dict[str, Any]]
+    notes: dict[int, list[dict[str, Any]]]
     version: int
     _fmt: NaiveFormatter
     _now: int
@@ -218,13 +221,17 @@ class TicketLifecycle:
         return ticket
 
     # ----------------------------------------------------------------- actions (API and workload)
-    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
-        """Apply field changes like PUT /tickets/{id}, keeping stats consistent; updated_at = now."""
-        ticket = self._get(ticket_id)
+    def check_update(self, /, **fields: Any) -> None:
+        """Validate a PUT /tickets/{id} body without applying it; ValueError names what is wrong."""
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise ValueError(f"fields cannot be updated: {sorted(unknown)}")
         self._check(**fields)
+
+    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
+        """Apply field changes like PUT /tickets/{id}, keeping stats consistent; updated_at = now."""
+        ticket = self._get(ticket_id)
+        self.check_update(**fields)
         stats, now = self.stats[ticket_id], self.iso(self._now)
         if "responder_id" in fields and fields["responder_id"] != ticket["responder_id"]:
             stats["assigned_at"] = now if fields["responder_id"] is not None else stats["assigned_at"]
@@ -265,6 +272,27 @@ class TicketLifecycle:
             stats["resolution_time_in_secs"] = self._now - to_epoch(datetime.fromisoformat(ticket["created_at"]))
         if status == 5:
             stats["closed_at"] = now
+
+    def note_record(self, ticket_id: int, body: str, *, private: bool, user_id: int | None) -> dict[str, Any]:
+        """A note as the conversations list shows it (not stored; see add_note)."""
+        now = self.iso(self._now)
+        return {
+            "id": 21_070_000_000 + ticket_id * 100 + len(self.notes.get(ticket_id, [])), "user_id": user_id,
+            "body": body, "body_text": _text_of(body), "incoming": False, "private": private, "source": 2,
+            "ticket_id": ticket_id, "to_emails": [], "support_email": None, "attachments": [],
+            "created_at": now, "updated_at": now,
+        }  # fmt: skip
+
+    def add_note(
+        self, ticket_id: int, body: str, *, private: bool = True, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """Store a note (POST /tickets/{id}/notes) and return it; a note is not a reply, so stats stay."""
+        ticket = self._get(ticket_id)
+        note = self.note_record(ticket_id, body, private=private, user_id=user_id)
+        self.notes.setdefault(ticket_id, []).append(note)
+        self._stamp(ticket)  # [I] a note bumps the ticket's updated_at
+        self._refresh(ticket)
+        return note
 
     def delete_ticket(self, ticket_id: int) -> dict[str, Any]:
         """Move a ticket to the trash: ``deleted: true``, visible only under ``filter=deleted``."""
@@ -315,3 +343,9 @@ class TicketLifecycle:
         self._stamp(ticket)
         self._refresh(ticket)
         return ticket
+
+
+def _text_of(body: str) -> str:
+    """The plain text of a note's HTML body (``body_text``): tags dropped, entities decoded."""
+    lines = re.sub(r"<br\s*/?>", "\n", body, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", "", lines)).strip()

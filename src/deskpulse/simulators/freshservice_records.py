@@ -46,7 +46,8 @@ def conversations(scenario: Any, ticket: dict[str, Any]) -> list[dict[str, Any]]
             "support_email": "support@deskpulse.test" if not incoming else None, "attachments": [],
             "created_at": scenario.iso(at), "updated_at": scenario.iso(at),
         })  # fmt: skip
-    return rows
+    # Notes added through the API follow the derived replies (they are newer than all of them).
+    return rows + list(scenario.notes.get(ticket["id"], []))
 
 
 def time_entries(scenario: Any, ticket: dict[str, Any]) -> list[dict[str, Any]]:

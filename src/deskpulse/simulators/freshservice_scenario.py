@@ -70,7 +70,10 @@ class FreshserviceScenario(TicketWorkload):
         self.groups: dict[int, dict[str, Any]] = {}
         self.requesters: dict[int, dict[str, Any]] = {}
         self.departments: dict[int, dict[str, Any]] = {}
+        self.notes: dict[int, list[dict[str, Any]]] = {}  # notes added through the API, by ticket id
         self.version = 0  # bumped on every mutation; invalidates list caches
+        # Tests of read-back: API writes are validated and answered as usual but change nothing.
+        self.ignore_writes = False
         self._email_index: dict[str, int] = {}
         self._next_id = 195_000  # display numbers are per-account and sequential [C]
         self._next_internal_id = 1_023_750_000  # stats.ticket_id is a different, global id [C]

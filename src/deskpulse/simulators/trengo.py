@@ -121,6 +121,8 @@ def create_app(
             errors["team_id"] = ["The selected team id is invalid."]
         if errors:
             return JSONResponse({"message": "The given data was invalid.", "errors": errors}, status_code=422)
+        if scenario.ignore_writes:
+            return JSONResponse(scenario.tickets[ticket_id])
         if kind == "team":
             return JSONResponse(scenario.assign(ticket_id, team_id=team_id))
         return JSONResponse(scenario.assign(ticket_id, user_id=user_id, team_id=team_id))
@@ -129,12 +131,16 @@ def create_app(
         ticket_id = request.path_params["ticket_id"]
         if ticket_id not in scenario.tickets:
             return _model_not_found(ticket_id)
+        if scenario.ignore_writes:
+            return JSONResponse(scenario.tickets[ticket_id])
         return JSONResponse(scenario.close(ticket_id))
 
     async def reopen_ticket(request: Request) -> Response:
         ticket_id = request.path_params["ticket_id"]
         if ticket_id not in scenario.tickets:
             return _model_not_found(ticket_id)
+        if scenario.ignore_writes:
+            return JSONResponse(scenario.tickets[ticket_id])
         return JSONResponse(scenario.reopen(ticket_id))
 
     async def list_teams(request: Request) -> Response:

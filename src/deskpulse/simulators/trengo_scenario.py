@@ -62,6 +62,8 @@ class TrengoScenario(TicketLifecycle):
         self.users: dict[int, dict[str, Any]] = {}
         self.user_team: dict[int, int | None] = {}
         self.version = 0  # bumped on every mutation; invalidates list caches
+        # Tests of read-back: API writes are validated and answered as usual but change nothing.
+        self.ignore_writes = False
         self._unassigned = IndexedSet()
         self._assigned = IndexedSet()
         self._recently_closed: deque[int] = deque(maxlen=500)

@@ -41,6 +41,13 @@ class FreshserviceHttp:
         await self.budget.charge(self.sleep, operation, includes * self.include_cost)
         return await self.http.request_json("GET", path, params=params)
 
+    async def send(
+        self, method: str, path: str, json_body: Any, *, operation: str | None = None
+    ) -> tuple[Any, Mapping[str, str], str]:
+        """One write (PUT/POST) after charging the budget; returns (body, headers, final url)."""
+        await self.budget.charge(self.sleep, operation)
+        return await self.http.request_json(method, path, json_body=json_body)
+
     async def pages(
         self,
         path: str,
@@ -151,6 +158,27 @@ async def get_ticket(fs: FreshserviceHttp, ticket_id: int, *, include: tuple[str
     if not isinstance(body, dict) or not isinstance(body.get("ticket"), dict):
         raise ConnectorError(f"unexpected Freshservice response for ticket {ticket_id}: no 'ticket' object")
     return dict(body["ticket"])
+
+
+# https://api.freshservice.com/#update_ticket_priority ("Update a Ticket")
+async def update_ticket(fs: FreshserviceHttp, ticket_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``PUT /tickets/{id}`` with only the fields to change; returns the updated ticket (may be empty)."""
+    body, _, _ = await fs.send("PUT", f"tickets/{ticket_id}", dict(fields), operation=VIEW_TICKET)
+    found = body.get("ticket") if isinstance(body, dict) else None
+    return dict(found) if isinstance(found, dict) else {}
+
+
+# https://api.freshservice.com/ ("Conversations": create a note)
+async def create_note(fs: FreshserviceHttp, ticket_id: int, html: str, *, private: bool = True) -> dict[str, Any]:
+    """``POST /tickets/{id}/notes`` with ``{"body": html, "private": ...}``; returns the conversation (may be empty).
+
+    [I] Which sub-limit a note counts against is not documented; it is charged to View/Create/Update Ticket.
+    """
+    body, _, _ = await fs.send(
+        "POST", f"tickets/{ticket_id}/notes", {"body": html, "private": private}, operation=VIEW_TICKET
+    )
+    found = body.get("conversation") if isinstance(body, dict) else None
+    return dict(found) if isinstance(found, dict) else {}
 
 
 # https://api.freshservice.com/#list_all_ticket_fields

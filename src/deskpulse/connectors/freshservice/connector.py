@@ -1,4 +1,4 @@
-"""The Freshservice connector: list, filter and single-ticket calls mapped to domain objects."""
+"""The Freshservice connector: list, filter and single-ticket calls mapped to domain objects; ticket actions."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from pydantic import ValidationError
 
 from deskpulse.clock import utcnow
 from deskpulse.connectors.base import Clock, ConnectorError, NotFoundError, Sleep
-from deskpulse.connectors.freshservice import active_set, client
+from deskpulse.connectors.freshservice import actions, active_set, client
 from deskpulse.connectors.freshservice.budget import PlanBudget, plan_budget
 from deskpulse.connectors.freshservice.mapping import MappingContext, map_agent, map_group, map_ticket
 from deskpulse.connectors.freshservice.models import FsAgent, FsGroup, FsPerson, FsStats, FsTicket
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table, status_choices
 from deskpulse.connectors.protocol import Directory, Progress
+from deskpulse.connectors.writeback import TicketUpdate, WriteResult
 from deskpulse.domain.tickets import Ticket
 
 
@@ -162,6 +163,10 @@ class FreshserviceConnector:
             return None
         table = await self.status_table()
         return self._map([raw], table).get(external_id)
+
+    async def apply_update(self, external_id: str, update: TicketUpdate) -> WriteResult:
+        """Update the fields and/or add a private note on one ticket, read it back and judge (see actions.py)."""
+        return await actions.apply_update(self.fs, self.fetch_ticket, external_id, update)
 
     async def check(self) -> str:
         """Verify the API key with one call."""

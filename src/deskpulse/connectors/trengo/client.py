@@ -65,6 +65,24 @@ async def get_ticket(http: HttpClient, ticket_id: str) -> Mapping[str, Any]:
     return dict(body) if isinstance(body, dict) else {}
 
 
+# https://developers.trengo.com/reference/assign-a-ticket
+async def assign_ticket(http: HttpClient, ticket_id: str, body: Mapping[str, Any]) -> None:
+    """``POST /tickets/{id}/assign`` with ``{type: "user"|"team", user_id, team_id, note}``."""
+    await http.request_json("POST", f"tickets/{ticket_id}/assign", json_body=dict(body))
+
+
+# https://developers.trengo.com/reference/close-a-ticket
+async def close_ticket(http: HttpClient, ticket_id: str) -> None:
+    """``POST /tickets/{id}/close`` (no ticket result)."""
+    await http.request_json("POST", f"tickets/{ticket_id}/close")
+
+
+# Reopen: PyTrengo calls ``POST /tickets/{id}/reopen`` (shared/vendor-api/trengo.md, "Ticket actions").
+async def reopen_ticket(http: HttpClient, ticket_id: str) -> None:
+    """``POST /tickets/{id}/reopen``; Trengo picks OPEN or ASSIGNED from the assignment."""
+    await http.request_json("POST", f"tickets/{ticket_id}/reopen")
+
+
 # https://developers.trengo.com/reference/list-all-teams
 def list_teams(http: HttpClient) -> AsyncIterator[Page]:
     """Pages of ``GET /teams`` (full paginator; we still follow links.next)."""

@@ -1,4 +1,4 @@
-"""The Trengo connector: list calls mapped to domain objects."""
+"""The Trengo connector: list calls mapped to domain objects, and ticket actions written back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from deskpulse.config import SourceConfig
 from deskpulse.connectors.base import ConnectorError, NotFoundError, RequestBudget, Sleep
 from deskpulse.connectors.protocol import Directory, Progress
-from deskpulse.connectors.trengo import client
+from deskpulse.connectors.trengo import actions, client
 from deskpulse.connectors.trengo.mapping import map_team, map_ticket, map_user, parse_timestamp, web_base_url
 from deskpulse.connectors.trengo.models import TrengoTeam, TrengoTicket, TrengoUser
+from deskpulse.connectors.writeback import TicketUpdate, WriteResult
 from deskpulse.domain.tickets import Ticket
 
 ACTIVE_STATUSES = ("OPEN", "ASSIGNED")
@@ -107,6 +108,10 @@ class TrengoConnector:
         except NotFoundError:
             return None
         return self._ticket(dict(raw))
+
+    async def apply_update(self, external_id: str, update: TicketUpdate) -> WriteResult:
+        """Reopen, assign and/or close one ticket, read it back and judge (see actions.py for what is refused)."""
+        return await actions.apply_update(self.http, self.fetch_ticket, external_id, update)
 
     async def check(self) -> str:
         """Verify the token with one call."""
