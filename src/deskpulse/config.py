@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from deskpulse.board_config import BoardConfig
+from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.domain.sla import SlaPolicySet
@@ -68,7 +69,7 @@ class SourceConfig(BaseModel):
         return _check_zone(value)
 
 
-AnySource = SourceConfig | FreshserviceSettings | FilesSettings
+AnySource = SourceConfig | FreshserviceSettings | FilesSettings | AutotaskSettings
 
 
 class ClientConfig(BaseModel):
@@ -130,9 +131,7 @@ class Config(BaseModel):
 
     timezone: str = "Europe/Amsterdam"
     database_url: str = DEFAULT_DATABASE_URL
-    sources: list[Annotated[SourceConfig | FreshserviceSettings | FilesSettings, Field(discriminator="kind")]] = Field(
-        default_factory=list
-    )
+    sources: list[Annotated[AnySource, Field(discriminator="kind")]] = Field(default_factory=list)
     clients: list[ClientConfig] = Field(default_factory=list)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deskpulse.config import AnySource
+from deskpulse.connectors.autotask.connector import AutotaskConnector
 from deskpulse.connectors.files.connector import FilesConnector
 from deskpulse.connectors.freshservice.connector import FreshserviceConnector
 from deskpulse.connectors.protocol import Connector
@@ -14,6 +15,7 @@ CONNECTORS: dict[str, type[Any]] = {
     "trengo": TrengoConnector,
     "freshservice": FreshserviceConnector,
     "files": FilesConnector,
+    "autotask": AutotaskConnector,
 }
 
 

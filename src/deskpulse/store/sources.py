@@ -13,13 +13,15 @@ from deskpulse.store.tables import SourceRow
 
 def ensure_source(session: Session, cfg: AnySource) -> SourceRow:
     """The row for ``cfg.name``, created (or its kind/base URL refreshed) as needed."""
+    # An Autotask source without base_url finds its zone at start: record where it looks.
+    base_url = cfg.base_url if cfg.base_url is not None else str(getattr(cfg, "zone_lookup_url", ""))
     row = session.scalar(select(SourceRow).where(SourceRow.name == cfg.name))
     if row is None:
-        row = SourceRow(name=cfg.name, kind=cfg.kind, base_url=cfg.base_url, permanent_failure=False)
+        row = SourceRow(name=cfg.name, kind=cfg.kind, base_url=base_url, permanent_failure=False)
         session.add(row)
         session.flush()
     else:
-        row.kind, row.base_url = cfg.kind, cfg.base_url
+        row.kind, row.base_url = cfg.kind, base_url
     return row
 
 
