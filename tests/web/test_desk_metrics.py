@@ -150,3 +150,60 @@ def test_the_sla_workload_and_trends_pages_render_for_staff(db: Database) -> Non
     trends = pages["/trends"].text
     assert "No forecast:" in trends and "2026-11-18" in trends
     assert refused.status_code in (303, 403)
+
+
+def test_the_ticket_list_filters_pages_and_carries_sla(db: Database) -> None:
+    build_desk(db)
+    status, body = get(db, "/api/dashboard/tickets?priorities=critical,medium&pageSize=2")
+    assert status == 200
+    data = body["data"]
+    assert (data["total"], data["pageSize"], data["totalPages"]) == (3, 2, 2)
+    assert [t["id"] for t in data["items"]] == ["D", "A"], "newest first"
+    a = data["items"][1]
+    assert a["sla"]["response"]["state"] == "breached" and a["sla"]["response"]["remainingMinutes"] == -60.0
+    _, body = get(db, "/api/dashboard/tickets?priorities=critical,medium&pageSize=2&page=2")
+    assert [t["id"] for t in body["data"]["items"]] == ["B"]
+    _, body = get(db, "/api/dashboard/tickets?statuses=waiting_on_customer")
+    assert [t["id"] for t in body["data"]["items"]] == ["D"]
+    _, body = get(db, "/api/dashboard/tickets?showClosed=true&searchText=ticket%20c")
+    assert [t["id"] for t in body["data"]["items"]] == ["C"]
+    _, body = get(db, "/api/dashboard/tickets?searchText=ticket%20c")
+    assert body["data"]["items"] == [], "closed tickets only with showClosed"
+
+
+def test_every_ticket_filter_rejects_bad_values_with_a_message(db: Database) -> None:
+    build_desk(db)
+    cases = {
+        "priorities=severe": "priorities",
+        "statuses=frozen": "statuses",
+        "queues=999": "queues",
+        "resources=42": "resources",
+        "companies=nobody": "companies",
+        "showClosed=maybe": "showClosed",
+        "page=0": "page",
+        "pageSize=101": "pageSize",
+        "pageSize=abc": "pageSize",
+        "searchText=" + "x" * 201: "searchText",
+    }
+    for query, name in cases.items():
+        status, body = get(db, f"/api/dashboard/tickets?{query}")
+        assert status == 400, query
+        assert body["success"] is False and name in body["message"], (query, body)
+
+
+def test_a_ticket_in_detail_shows_its_clock_segments_and_history(db: Database) -> None:
+    build_desk(db)
+    status, body = get(db, "/api/dashboard/tickets/D")
+    assert status == 200
+    data = body["data"]
+    assert data["description"] is None and data["status"] == "waiting on customer"
+    assert [(c["field"], c["from"], c["to"]) for c in data["changes"]] == [
+        ("status_raw", "open", "waiting_on_customer"), ("status_category", "open", "waiting_on_customer"),
+    ]  # fmt: skip
+    resolution = data["clocks"]["resolution"]
+    kinds = [s["kind"] for s in resolution["segments"]]
+    assert kinds == ["running", "paused_status"]
+    assert resolution["elapsedBusinessMinutes"] == 30.0 and resolution["state"] == "ok"
+    assert data["clocks"]["first_response"]["state"] == "met"
+    status, body = get(db, "/api/dashboard/tickets/nope")
+    assert status == 404 and body["success"] is False

@@ -39,6 +39,7 @@ from deskpulse.web.api import (
     board,
     dashboard,
     desk_metrics,
+    desk_tickets,
     health,
     history,
     keys,
@@ -120,6 +121,8 @@ def create_app(
     app.state.config = config
     app.state.db = database
     app.state.scheduler_task = None
+    # Test and demo transports per source name; write-back builds its connectors with the same arguments.
+    app.state.connector_kwargs = connector_kwargs or {}
     app.state.started_monotonic = time.monotonic()
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     zone = config.tz
@@ -129,7 +132,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
-    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, metrics_pages]
+    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, metrics_pages]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
