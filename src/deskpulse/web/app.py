@@ -38,6 +38,7 @@ from deskpulse.web.api import (
     audit_log,
     board,
     dashboard,
+    desk_actions,
     desk_metrics,
     desk_tickets,
     health,
@@ -132,7 +133,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
-    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, metrics_pages]
+    routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, desk_actions]
+    routers += [metrics_pages]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx2
 from pydantic import ValidationError
 
-from deskpulse.connectors.autotask import client, writes
+from deskpulse.connectors.autotask import actions, client, writes
 from deskpulse.connectors.autotask.budget import THRESHOLD_TTL_SECONDS, HourlyBudget, Threshold
 from deskpulse.connectors.autotask.client import at_time, cond, search
 from deskpulse.connectors.autotask.http import AutotaskHttp
@@ -30,6 +30,7 @@ from deskpulse.connectors.autotask.picklists import Picklists, build_picklists
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.base import Clock, ConnectorError, RequestBudget, Sleep
 from deskpulse.connectors.protocol import Directory, Progress
+from deskpulse.connectors.writeback import TicketUpdate, WriteResult
 from deskpulse.domain.tickets import Ticket
 
 THRESHOLD_EVERY_REQUESTS = 250  # [I] re-read ThresholdInformation at least this often during long reads
@@ -264,6 +265,10 @@ class AutotaskConnector:
         return await writes.add_note(
             self.at, external_id, title, text, self._ticket_from_raw, note_type=note_type, publish=publish
         )
+
+    async def apply_update(self, external_id: str, update: TicketUpdate) -> WriteResult:
+        """Change status / priority / queue / assignee and/or add a note, read back and judge (actions.py)."""
+        return await actions.apply_update(self, external_id, update)
 
     # ----------------------------------------------------------------- lifecycle
     async def check(self) -> str:
