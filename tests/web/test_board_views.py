@@ -155,3 +155,20 @@ def test_the_id_name_format_skips_comments_and_reports_bad_lines() -> None:
     names, problems = parse_id_names("\ufeff12:Ann\n# comment\n\n13 : Bob Smith \nbroken\n:empty\n12:Anne\n")
     assert names == {"12": "Anne", "13": "Bob Smith"}
     assert problems == ["line 5 is not in the id:Name format", "line 6 is not in the id:Name format"]
+
+
+async def test_a_sync_within_the_same_minute_shows_on_the_next_board_view(db: Database) -> None:
+    scenario = await synced_scenario(db)
+    config = config_with(BoardConfig())
+    app = create_web_app(config, db=db)
+    key = api_key_for(db, "technician")
+    with (
+        time_machine.travel(NOW + timedelta(minutes=1), tick=False),
+        TestClient(app, headers={"X-API-Key": key}) as client,
+    ):
+        before = subjects(client.get("/api/board").json())
+        assert "Brand new ticket" not in before
+        assert subjects(client.get("/api/board").json()) == before, "same minute, same sync: the cached board"
+        scenario.add_ticket(created_at=NOW, subject="Brand new ticket")
+        await sync_freshservice_twice(db, scenario, SETTINGS, NOW + timedelta(seconds=40))
+        assert "Brand new ticket" in subjects(client.get("/api/board").json())

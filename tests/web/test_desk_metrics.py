@@ -207,3 +207,16 @@ def test_a_ticket_in_detail_shows_its_clock_segments_and_history(db: Database) -
     assert data["clocks"]["first_response"]["state"] == "met"
     status, body = get(db, "/api/dashboard/tickets/nope")
     assert status == 404 and body["success"] is False
+
+
+def test_the_ticket_page_shows_the_auditable_clock(db: Database) -> None:
+    build_desk(db)
+    with time_machine.travel(NOW, tick=False), TestClient(create_app(CONFIG, db=db)) as client:
+        key = api_key_for(db, "technician")
+        page = client.get("/tickets/desk:D", headers={"X-API-Key": key})
+        missing = client.get("/tickets/desk:nope", headers={"X-API-Key": key})
+    assert page.status_code == 200
+    resolution = page.text.split('data-testid="clock-resolution"')[1].split("</section>")[0]
+    assert "running" in resolution and "paused (status)" in resolution
+    assert "30.0 business minutes used" in resolution
+    assert missing.status_code == 404

@@ -25,7 +25,11 @@ class Connector(Protocol):
     """A source's vendor API, already mapped to domain objects. Every method raises ConnectorError."""
 
     kind: str
-    budget: RequestBudget
+
+    @property
+    def budget(self) -> RequestBudget:
+        """The connector's request pacing (a subclass such as a plan budget is fine)."""
+        ...
 
     async def fetch_directory(self) -> Directory:
         """All teams and agents."""

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from deskpulse import __version__
 from deskpulse.auth.principal import Principal
-from deskpulse.web.api.board import board
+from deskpulse.web.api.board import cached_board
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
 
@@ -30,7 +30,9 @@ def board_page(
     """Active tickets in sections with SLA badges; refreshes itself (``[board] refresh_seconds``)."""
     config = request.app.state.config
     sources = select_sources(session, config, principal, source)
-    data = board(session, config, sources, principal, agent=agent, group=group, view=view or None, mine=mine)
+    data, _ = cached_board(
+        request, session, config, sources, principal, agent=agent, group=group, view=view or None, mine=mine
+    )
     context: dict[str, Any] = {
         "principal": principal,
         "version": __version__,

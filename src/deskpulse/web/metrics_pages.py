@@ -13,6 +13,7 @@ from deskpulse.clock import utcnow
 from deskpulse.metrics import figures
 from deskpulse.metrics.sla_tickets import SlaTicket
 from deskpulse.web.api.desk_metrics import COMPLIANCE_DEFINITION, evaluated, metrics_data, period_for
+from deskpulse.web.api.desk_tickets import ticket_detail
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
 from deskpulse.web.trend_chart import trend_chart
@@ -65,3 +66,12 @@ def trends_page(request: Request, session: DbSession, principal: Staff, days: Da
     data = metrics_data(request, session, config, sources, days)
     chart = trend_chart(data["trends"]["backlog"], data["trends"]["forecast"]["points"])
     return _render(request, "trends.html", principal, data=data, chart=chart, days=days, stale=sources.stale)
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse, include_in_schema=False)
+def ticket_page(request: Request, session: DbSession, principal: Staff, ticket_id: str) -> Response:
+    """One ticket: both SLA clocks with their running and paused segments, changes and write-backs."""
+    config = request.app.state.config
+    sources = select_sources(session, config, principal, None)
+    detail = ticket_detail(request, session, config, sources, principal, ticket_id).data
+    return _render(request, "ticket.html", principal, t=detail, stale=sources.stale)

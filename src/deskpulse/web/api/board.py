@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from deskpulse.auth.principal import Principal
 from deskpulse.board_config import BoardConfig, BoardView
 from deskpulse.clock import utcnow
+from deskpulse.config import Config
 from deskpulse.domain.ticket_board import BoardItem, build_board, last_agent_activity
 from deskpulse.domain.tickets import Ticket
 from deskpulse.name_files import name_file
@@ -21,7 +23,8 @@ from deskpulse.store.board_tickets import active_tickets
 from deskpulse.store.queries import directory_names
 from deskpulse.store.tables import AgentRow
 from deskpulse.web.auth import Internal
-from deskpulse.web.deps import AppConfig, DbSession, Sources
+from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
+from deskpulse.web.view_cache import ViewCache
 
 router = APIRouter(tags=["board"])
 
@@ -122,33 +125,24 @@ def _names(path: str | None) -> dict[str, str]:
     return reader.names() if reader is not None else {}
 
 
-@router.get(
-    "/api/board",
-    response_model=BoardOut,
-    responses={
-        400: {"description": "Unknown view, or mine=true without a signed-in user"},
-        401: {"description": "Not signed in"},
-    },
-)
-def board(
-    session: DbSession,
-    config: AppConfig,
-    sources: Sources,
-    principal: Internal,
-    agent: Annotated[str | None, Query(max_length=64, description="Only this agent's tickets (vendor id)")] = None,
-    group: Annotated[
-        str | None, Query(max_length=64, description="Only this group's/team's tickets (vendor id)")
-    ] = None,
-    view: Annotated[str | None, Query(max_length=40, description="A named view from the [board] config")] = None,
-    mine: Annotated[bool, Query(description="Only tickets assigned to the signed-in user's agent account")] = False,
+def build_board_out(
+    session: Session,
+    config: Config,
+    sources: SourceSelection,
+    principal: Principal,
+    *,
+    now: datetime,
+    agent: str | None = None,
+    group: str | None = None,
+    view: str | None = None,
+    mine: bool = False,
 ) -> BoardOut:
-    """Active tickets in four sections (waiting on agent, update overdue, open, other active), staff only."""
+    """The board at ``now`` for this caller and these filters (raises HTTPException 400 for a bad view)."""
     settings: BoardConfig = config.board
     chosen = settings.view(view) if view is not None else None
     if view is not None and chosen is None:
         known = ", ".join(v.name for v in settings.views) or "none configured"
         raise HTTPException(status_code=400, detail=f"Unknown board view {view!r}; views: {known}.")
-    now = utcnow()
     loaded = active_tickets(session, sources.ids, sources.client_ids)
     source_names = {r.id: r.name for r in sources.rows}
     teams, agents = directory_names(session, sources.ids)
@@ -211,3 +205,65 @@ def board(
         views=[ViewOut(name=v.name, title=v.label) for v in settings.views],
         notice=notice,
     )
+
+
+def cached_board(
+    request: Request,
+    session: Session,
+    config: Config,
+    sources: SourceSelection,
+    principal: Principal,
+    **filters: Any,
+) -> tuple[BoardOut, bytes]:
+    """The board and its JSON, computed once per minute per (sync state, scope, filters, name files).
+
+    Between two syncs nothing but the clock changes the board; ages and SLA badges are reckoned from the start
+    of the minute (``generated_at``), so a wall of agents refreshing costs one computation a minute.
+    """
+    now = utcnow().replace(second=0, microsecond=0)
+    settings: BoardConfig = config.board
+    names = (_names(settings.agent_names_file), _names(settings.requester_names_file))
+    key = (
+        now,
+        tuple((r.id, r.last_ok_at, r.stale_since, r.last_error) for r in sources.rows),
+        sources.client_ids,
+        tuple(sorted(filters.items())),
+        principal.actor if filters.get("mine") else None,
+        id(names[0]),
+        id(names[1]),
+    )
+    cache: ViewCache[tuple[BoardOut, bytes]] | None = getattr(request.app.state, "board_cache", None)
+    if cache is None:
+        cache = request.app.state.board_cache = ViewCache[tuple[BoardOut, bytes]](size=32)
+    found = cache.get(key)
+    if found is None:
+        out = build_board_out(session, config, sources, principal, now=now, **filters)
+        found = (out, out.model_dump_json().encode())
+        cache.put(key, found)
+    return found
+
+
+@router.get(
+    "/api/board",
+    response_model=BoardOut,
+    responses={
+        400: {"description": "Unknown view, or mine=true without a signed-in user"},
+        401: {"description": "Not signed in"},
+    },
+)
+def board(
+    request: Request,
+    session: DbSession,
+    config: AppConfig,
+    sources: Sources,
+    principal: Internal,
+    agent: Annotated[str | None, Query(max_length=64, description="Only this agent's tickets (vendor id)")] = None,
+    group: Annotated[
+        str | None, Query(max_length=64, description="Only this group's/team's tickets (vendor id)")
+    ] = None,
+    view: Annotated[str | None, Query(max_length=40, description="A named view from the [board] config")] = None,
+    mine: Annotated[bool, Query(description="Only tickets assigned to the signed-in user's agent account")] = False,
+) -> Response:
+    """Active tickets in four sections (waiting on agent, update overdue, open, other active), staff only."""
+    _, body = cached_board(request, session, config, sources, principal, agent=agent, group=group, view=view, mine=mine)
+    return Response(content=body, media_type="application/json")
