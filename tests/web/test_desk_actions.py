@@ -138,3 +138,18 @@ async def test_bad_requests_and_roles_without_write_access(db: Database) -> None
     status, body = desk.call("PATCH", f"/api/dashboard/tickets/{ticket}", {"status": "5"}, role="viewer")
     assert status == 403 and "tickets:write" in body["message"]
     assert desk.scenario.tickets[int(ticket)]["status"] == NEW
+
+
+async def test_hours_logged_come_from_autotask_time_entries(db: Database) -> None:
+    desk = Desk(db, count=0)
+    resources = sorted(desk.scenario.resources)
+    worker, idle = resources[0], resources[1]
+    first = desk.scenario.add_ticket(created_at=NOW - timedelta(minutes=40), resource_id=worker)
+    desk.scenario.add_ticket(created_at=NOW - timedelta(minutes=30), resource_id=idle)
+    desk.scenario.add_time_entry(first["id"], hours=1.5)
+    desk.scenario.add_time_entry(first["id"], hours=0.25)
+    await desk.sync()
+    status, body = desk.call("GET", "/api/dashboard/resources", None)
+    assert status == 200
+    logged = {r["resourceId"]: r["hoursLogged"] for r in body["data"]}
+    assert logged == {str(worker): 1.75, str(idle): 0.0}

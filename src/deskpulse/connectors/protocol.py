@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from deskpulse.connectors.base import RequestBudget
@@ -83,4 +83,13 @@ class HoldsUnreadable(Protocol):
 
     def held_ids(self) -> set[str]:
         """External ids present at the source but unreadable in the last fetch."""
+        ...
+
+
+@runtime_checkable
+class LogsTime(Protocol):
+    """A connector whose vendor keeps time entries (hours worked per agent)."""
+
+    async def fetch_daily_hours(self, since: datetime) -> dict[tuple[str, date], float]:
+        """Hours worked per (agent external id, UTC day) on the days from ``since``'s UTC day on."""
         ...

@@ -170,17 +170,23 @@ def resources(
     tickets: Sequence[SlaTicket],
     name_of: Callable[[int, str], str | None],
     source_name: dict[int, str],
-    hours_logged: dict[tuple[int, str], float] | None,
+    hours_logged: dict[tuple[int, str], float],
+    timed_sources: frozenset[int] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Open, at-risk and breached tickets per technician; hours logged where time entries are synced."""
+    """Open, at-risk and breached tickets per technician; hours logged in the period for sources that keep time
+    entries (``timed_sources``; 0 when none were logged), None for the others. Technicians who logged hours but
+    hold no open ticket are listed too."""
     grouped: dict[tuple[int, str], list[SlaTicket]] = defaultdict(list)
     for t in tickets:
         if t.is_active and t.agent_external_id:
             grouped[(t.source_id, t.agent_external_id)].append(t)
+    for key, value in hours_logged.items():
+        if value > 0:
+            grouped.setdefault(key, [])
     out = []
     for (sid, agent), items in grouped.items():
         flags = [_flags(t) for t in items]
-        logged = hours_logged.get((sid, agent)) if hours_logged is not None else None
+        logged = hours_logged.get((sid, agent), 0.0) if sid in timed_sources else None
         out.append(
             {
                 "resourceId": agent,

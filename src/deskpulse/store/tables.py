@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -99,6 +100,18 @@ class AgentRow(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(320))
+
+
+class AgentHoursRow(Base):
+    """Hours an agent logged on one UTC day (from the vendor's time entries, where it has them)."""
+
+    __tablename__ = "agent_hours"
+    __table_args__ = (UniqueConstraint("source_id", "agent_external_id", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    agent_external_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
 
 
 class ClientRow(Base):

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from deskpulse.connectors.protocol import (
     Directory,
     HoldsUnreadable,
     IncrementalConnector,
+    LogsTime,
     Progress,
     ReportsWarnings,
 )
@@ -29,7 +30,7 @@ from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source, mark_failed
 from deskpulse.store.tables import SourceRow, TicketRow
-from deskpulse.sync.upsert import UpsertStats, upsert_directory, upsert_tickets, write_snapshot
+from deskpulse.sync.upsert import UpsertStats, replace_hours, upsert_directory, upsert_tickets, write_snapshot
 
 log = logging.getLogger(__name__)
 # The closed sweep re-reads a little before its watermark: Trengo orders by last message date, not by
@@ -38,6 +39,8 @@ SWEEP_OVERLAP = timedelta(minutes=10)
 # Tickets that left the open list are looked up one by one, up to this many per cycle, to tell
 # "closed" from "deleted" from "moved between the two list passes".
 MAX_DEPARTED_LOOKUPS = 40
+# Time entries are re-read for this many days on every directory refresh (entries can be edited afterwards).
+HOURS_DAYS = 35
 
 
 @dataclass(slots=True)
@@ -70,6 +73,9 @@ class _Fetched:
     complete: bool = True
     # Present at the source but unreadable this cycle: left as they are in the store.
     held: set[str] = field(default_factory=set)
+    # Hours logged per (agent, UTC day) from HOURS_DAYS ago on, read with the directory (vendors with time entries).
+    hours: dict[tuple[str, date], float] | None = None
+    hours_since: date | None = None
 
 
 class SyncEngine:
@@ -137,12 +143,18 @@ class SyncEngine:
     async def _fetch(self, state: SourceRow, now: datetime, progress: Progress | None) -> _Fetched:
         directory = None
         due = timedelta(seconds=self.source.directory_refresh_seconds)
+        hours, hours_since = None, None
         if state.directory_refreshed_at is None or now - state.directory_refreshed_at >= due:
             directory = await self.connector.fetch_directory()
+            if isinstance(self.connector, LogsTime):
+                since = now - timedelta(days=HOURS_DAYS)
+                hours, hours_since = await self.connector.fetch_daily_hours(since), since.astimezone(UTC).date()
         if self._incremental_due(state, now) and isinstance(self.connector, IncrementalConnector):
             assert state.closed_watermark is not None
             changed = await self.connector.fetch_changed_since(state.closed_watermark, progress)
-            return _Fetched([], list(changed), directory, [], set(), now, complete=False)
+            return _Fetched(
+                [], list(changed), directory, [], set(), now, complete=False, hours=hours, hours_since=hours_since
+            )
         active = await self.connector.fetch_active(progress)
         closed: list[Ticket] = []
         sweep_started = None
@@ -160,7 +172,10 @@ class SyncEngine:
             sweep_started = now
         held = self.connector.held_ids() if isinstance(self.connector, HoldsUnreadable) else set()
         departed_found, deleted = await self._look_up_departed(active, closed, held)
-        return _Fetched(active, closed, directory, departed_found, deleted, sweep_started, held=held)
+        return _Fetched(
+            active, closed, directory, departed_found, deleted, sweep_started, held=held, hours=hours,
+            hours_since=hours_since,
+        )  # fmt: skip
 
     async def _look_up_departed(
         self, active: list[Ticket], closed: list[Ticket], held: set[str]
@@ -225,6 +240,8 @@ class SyncEngine:
         with self.db.session() as session:
             if fetched.directory is not None:
                 upsert_directory(session, self.source_id, fetched.directory)
+            if fetched.hours is not None and fetched.hours_since is not None:
+                replace_hours(session, self.source_id, fetched.hours_since, fetched.hours)
             stats = upsert_tickets(
                 session,
                 self.source_id,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deskpulse.connectors.protocol import Directory
 from deskpulse.domain.tickets import TRACKED_FIELDS, UNKNOWN_FIELDS_KEY, StatusCategory, Ticket
-from deskpulse.store.tables import AgentRow, SnapshotRow, TeamRow, TicketChangeRow, TicketRow
+from deskpulse.store.tables import AgentHoursRow, AgentRow, SnapshotRow, TeamRow, TicketChangeRow, TicketRow
 
 # Ticket attributes stored one-to-one in TicketRow columns.
 TICKET_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Ticket) if f.name != "extra")
@@ -192,3 +192,15 @@ def write_snapshot(
                                 total=counts[2], closed_today=counts[3], partial=False))  # fmt: skip
     session.add_all(rows)
     return rows[0]
+
+
+def replace_hours(session: Session, source_id: int, since: date, hours: dict[tuple[str, date], float]) -> None:
+    """Replace the source's logged hours from ``since`` on with ``hours`` (per agent and UTC day)."""
+    session.execute(delete(AgentHoursRow).where(AgentHoursRow.source_id == source_id, AgentHoursRow.day >= since))
+    rows = [
+        {"source_id": source_id, "agent_external_id": agent, "day": day, "hours": value}
+        for (agent, day), value in sorted(hours.items())
+        if day >= since
+    ]
+    if rows:
+        session.execute(insert(AgentHoursRow), rows)

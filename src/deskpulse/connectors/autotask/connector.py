@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -247,6 +247,28 @@ class AutotaskConnector:
             if entry.resourceID is None or not entry.hoursWorked or (started is not None and started < since):
                 continue
             key = str(entry.resourceID)
+            hours[key] = round(hours.get(key, 0.0) + entry.hoursWorked, 4)
+        return hours
+
+    async def fetch_daily_hours(self, since: datetime) -> dict[tuple[str, date], float]:
+        """Hours worked per (resource id, UTC day): the day of ``startDateTime``, else ``dateWorked``."""
+        day = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        fields = ["id", "resourceID", "hoursWorked", "dateWorked", "startDateTime"]
+        rows = await client.query_all(
+            self.at, "TimeEntries", search(cond("gte", "dateWorked", at_time(day)), include=fields)
+        )
+        hours: dict[tuple[str, date], float] = {}
+        for row in rows:
+            try:
+                entry = AtTimeEntry.model_validate(row)
+                started = parse_timestamp(entry.startDateTime, self._naive_zone)
+                worked = parse_timestamp(entry.dateWorked, self._naive_zone)
+            except (ValidationError, ValueError):
+                continue
+            when = started or worked
+            if entry.resourceID is None or not entry.hoursWorked or when is None:
+                continue
+            key = (str(entry.resourceID), when.astimezone(UTC).date())
             hours[key] = round(hours.get(key, 0.0) + entry.hoursWorked, 4)
         return hours
 

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
+from deskpulse.connectors.registry import CONNECTORS
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.sla import TargetKind
 from deskpulse.metrics import figures
@@ -22,6 +24,8 @@ from deskpulse.metrics.envelope import Envelope, ok
 from deskpulse.metrics.sla_tickets import SlaTicket, load_sla_tickets
 from deskpulse.metrics.trends import trends as trend_block
 from deskpulse.store.queries import directory_names
+from deskpulse.store.tables import AgentHoursRow
+from deskpulse.sync.engine import HOURS_DAYS
 from deskpulse.web.auth import Internal
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 from deskpulse.web.view_cache import ViewCache
@@ -95,7 +99,7 @@ def metrics_data(request: Request, session: Session, config: Config, sources: So
         "overview": figures.overview(view.tickets, period, reasons),
         "priority": figures.priorities(view.tickets),
         "queues": figures.queues(view.tickets, now, view.team_name, view.source_names),
-        "resources": figures.resources(view.tickets, view.agent_name, view.source_names, None),
+        "resources": resources_of(session, view, sources, period),
         "slaBreaches": figures.breaches(view.tickets, period),
         "slaCompliance": {
             "response": _compliance(response),
@@ -104,14 +108,40 @@ def metrics_data(request: Request, session: Session, config: Config, sources: So
         },
         "trends": trend_block(session, sources.ids, sources.client_ids, now=now, tz=config.tz, days=days),
         "period": {"start": period.start, "end": now, "days": days},
-        "reasons": {
-            **reasons.items,
-            "resources[].hoursLogged": "no time entries are synced for these sources",
-        },
+        "reasons": {**reasons.items, **hours_reason(sources, days)},
         "lastUpdated": sources.last_updated,
         "staleSince": sources.stale[0],
         "staleReason": sources.stale[1],
     }
+
+
+def timed_sources(sources: SourceSelection) -> frozenset[int]:
+    """Sources whose vendor keeps time entries (their connector can read logged hours)."""
+    return frozenset(r.id for r in sources.rows if hasattr(CONNECTORS.get(r.kind), "fetch_daily_hours"))
+
+
+def resources_of(session: Session, view: Evaluated, sources: SourceSelection, period: figures.Period) -> Any:
+    """The technicians list with hours logged in the period (UTC days) where time entries are synced."""
+    timed = timed_sources(sources)
+    hours: dict[tuple[int, str], float] = {}
+    if timed:
+        rows = session.execute(
+            select(AgentHoursRow.source_id, AgentHoursRow.agent_external_id, func.sum(AgentHoursRow.hours))
+            .where(AgentHoursRow.source_id.in_(sorted(timed)), AgentHoursRow.day >= period.start.date())
+            .group_by(AgentHoursRow.source_id, AgentHoursRow.agent_external_id)
+        ).all()
+        hours = {(sid, agent): float(total or 0) for sid, agent, total in rows}
+    return figures.resources(view.tickets, view.agent_name, view.source_names, hours, timed)
+
+
+def hours_reason(sources: SourceSelection, days: int) -> dict[str, str]:
+    """Why some or all ``hoursLogged`` figures are null or partial."""
+    timed = timed_sources(sources)
+    if len(timed) < len(sources.rows):
+        return {"resources[].hoursLogged": "null for sources whose vendor keeps no time entries (only Autotask does)"}
+    if days > HOURS_DAYS:
+        return {"resources[].hoursLogged": f"time entries are synced for the last {HOURS_DAYS} days only"}
+    return {}
 
 
 COMPLIANCE_DEFINITION = (
@@ -152,7 +182,8 @@ def queue_list(request: Request, session: DbSession, config: AppConfig, sources:
 def resource_list(request: Request, session: DbSession, config: AppConfig, sources: Sources, _: Internal) -> Envelope:
     """Per technician: open tickets, at-risk, breached, hours logged (null where no time entries are synced)."""
     view = evaluated(request, session, config, sources, 30)
-    return ok(figures.resources(view.tickets, view.agent_name, view.source_names, None))
+    period = period_for(utcnow().replace(second=0, microsecond=0), config, 30)
+    return ok(resources_of(session, view, sources, period))
 
 
 @router.get("/api/dashboard/trends", response_model=Envelope, responses=ERRORS)
