@@ -225,7 +225,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the dashboard")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
 ) -> None:
-    """Run deskpulse against a built-in Trengo simulator: no token, no config, no network."""
+    """Run deskpulse against built-in Trengo, Freshservice and Autotask simulators: no token, no config, no network."""
     from deskpulse.demo import run_demo
 
     _setup_logging()

@@ -108,3 +108,18 @@ def test_every_section_of_the_board_adds_up_to_the_same_total(rows: list[CountRo
     assert [t.total for t in named] == sorted((t.total for t in named), reverse=True)
     if any(t.id is None for t in fig.teams):
         assert fig.teams[-1].id is None
+
+
+def test_new_and_assigned_follow_the_assignee_whatever_the_vendors_status() -> None:
+    # Freshservice and Autotask keep the assignee apart from the status: an "open" ticket with an agent is
+    # assigned, a "pending" one without an agent is new (unassigned); Trengo's OPEN/ASSIGNED agree with that.
+    rows = [
+        CountRow(1, "open", "t1", "a1", "today", 2),
+        CountRow(1, "open", "t1", None, "today", 3),
+        CountRow(1, "waiting_on_customer", None, None, "1-2d", 4),
+        CountRow(2, "assigned", "t9", "a7", "today", 1),
+        CountRow(2, "new", "t9", None, "today", 5),
+    ]
+    figures = summarize(rows, {}, {})
+    assert (figures.total, figures.new, figures.assigned) == (15, 12, 3)
+    assert {(a.id, a.assigned) for a in figures.agents} == {("a1", 2), ("a7", 1)}

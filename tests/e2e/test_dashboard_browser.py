@@ -1,4 +1,4 @@
-"""The live dashboard in a real Chromium, against the real ``deskpulse demo`` (Trengo simulator, sync, web).
+"""The live dashboard in a real Chromium, against the real ``deskpulse demo`` (simulators, sync, web).
 
 Needs /usr/bin/chromium (``apt-get install -y chromium``): skipped without it, except under CI where a missing
 browser fails. ``DESKPULSE_E2E_URL=http://host:port`` points the test at a server that is already running

@@ -148,8 +148,12 @@ def summarize(
     team_names: Mapping[tuple[int, str], str],
     agent_names: Mapping[tuple[int, str], str],
 ) -> BoardFigures:
-    """Totals, teams (by total, "No team" last), agents (ASSIGNED only) and age buckets from grouped counts."""
-    new_key, assigned_key = "new", "assigned"
+    """Totals, teams (by total, "No team" last), agents and age buckets from grouped counts.
+
+    "New" is an open ticket nobody is assigned to, "assigned" one with an agent: the same for every vendor
+    (Trengo's OPEN / ASSIGNED statuses mean exactly that; Freshservice and Autotask keep the assignee apart
+    from the status).
+    """
     ages = {b.key: 0 for b in AGE_BUCKETS}
     teams: dict[tuple[int, str | None], list[int]] = {}
     agents: dict[tuple[int, str], int] = {}
@@ -158,7 +162,8 @@ def summarize(
         total += r.count
         ages[r.bucket] = ages.get(r.bucket, 0) + r.count
         new_today += r.count if r.bucket == "today" else 0
-        is_new, is_assigned = r.category == new_key, r.category == assigned_key
+        is_assigned = r.agent is not None
+        is_new = not is_assigned
         new += r.count if is_new else 0
         assigned += r.count if is_assigned else 0
         slot = teams.setdefault((r.source_id, r.team), [0, 0, 0])

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deskpulse.connectors.protocol import Directory
-from deskpulse.domain.tickets import TRACKED_FIELDS, UNKNOWN_FIELDS_KEY, StatusCategory, Ticket
+from deskpulse.domain.tickets import TRACKED_FIELDS, UNKNOWN_FIELDS_KEY, Ticket
 from deskpulse.store.tables import AgentHoursRow, AgentRow, SnapshotRow, TeamRow, TicketChangeRow, TicketRow
 
 # Ticket attributes stored one-to-one in TicketRow columns.
@@ -165,10 +165,11 @@ def write_snapshot(
 ) -> SnapshotRow:
     """Count the stored active set and today's closed tickets into one history point for the whole source,
     plus one point per client (so a client's own history never shows another client's tickets)."""
+    unassigned = TicketRow.agent_external_id.is_(None)
     active = session.execute(
-        select(TicketRow.client_id, TicketRow.status_category, func.count())
+        select(TicketRow.client_id, unassigned, func.count())
         .where(TicketRow.source_id == source_id, TicketRow.is_active.is_(True))
-        .group_by(TicketRow.client_id, TicketRow.status_category)
+        .group_by(TicketRow.client_id, unassigned)
     ).all()
     closed = dict(
         session.execute(
@@ -179,10 +180,11 @@ def write_snapshot(
     )
     per_client: dict[int | None, list[int]] = {cid: [0, 0, 0, 0] for cid in client_ids}
     whole = [0, 0, 0, sum(closed.values())]
-    for cid, category, n in active:
+    # "open" (new) = nobody assigned, "assigned" = an agent has it; the same split as the dashboard's.
+    for cid, is_unassigned, n in active:
         for counts in (whole, per_client.setdefault(cid, [0, 0, 0, 0])):
-            counts[0] += n if category == StatusCategory.NEW.value else 0
-            counts[1] += n if category == StatusCategory.ASSIGNED.value else 0
+            counts[0] += n if is_unassigned else 0
+            counts[1] += 0 if is_unassigned else n
             counts[2] += n
     rows = []
     for cid, counts in [(None, whole), *((c, v) for c, v in per_client.items() if c is not None)]:
