@@ -110,6 +110,8 @@ def cert(
 @app.command()
 def worker(config: ConfigOpt = None) -> None:
     """Run the sync loop without the web server (one or more per installation)."""
+    from deskpulse.live.redis_bus import RedisBus
+    from deskpulse.live.service import LiveService
     from deskpulse.sync.scheduler import Scheduler
     from deskpulse.web.app import prepare_store
 
@@ -119,7 +121,11 @@ def worker(config: ConfigOpt = None) -> None:
     async def main() -> None:
         db = Database(cfg.database_url)
         await asyncio.to_thread(prepare_store, db, cfg)
-        scheduler = Scheduler(db, cfg, {s.name: build_connector(s) for s in cfg.sources})
+        # With Redis, every change reaches the pages of every web process; without it they watch the store.
+        bus = RedisBus(cfg.redis_url) if cfg.redis_url else None
+        live = LiveService(bus=bus)
+        connectors = {s.name: build_connector(s) for s in cfg.sources}
+        scheduler = Scheduler(db, cfg, connectors, on_result=live.cycle_finished if bus else None)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -128,6 +134,8 @@ def worker(config: ConfigOpt = None) -> None:
             await scheduler.run_forever(stop)
         finally:
             await scheduler.aclose()
+            if bus is not None:
+                await bus.aclose()
             db.dispose()
 
     asyncio.run(main())

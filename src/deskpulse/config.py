@@ -3,7 +3,8 @@
 Values of the form ``${NAME}`` are read from the environment (a ``.env`` file in the working directory is
 loaded first, without overriding real environment variables). ``NAME_FILE`` pointing at a file is accepted
 as well, for secrets kept in files. With no config file and ``TRENGO_API_TOKEN`` set, one Trengo source is
-configured automatically. ``DESKPULSE_DATABASE_URL`` overrides ``database_url``.
+configured automatically. ``DESKPULSE_DATABASE_URL`` overrides ``database_url``, ``DESKPULSE_REDIS_URL``
+overrides ``redis_url``.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class Config(BaseModel):
 
     timezone: str = "Europe/Amsterdam"
     database_url: str = DEFAULT_DATABASE_URL
+    # Live events across processes (several web processes and workers); empty: events stay in one process.
+    redis_url: str = Field(default="", repr=False)
     sources: list[Annotated[AnySource, Field(discriminator="kind")]] = Field(default_factory=list)
     clients: list[ClientConfig] = Field(default_factory=list)
     auth: AuthConfig = Field(default_factory=AuthConfig)
@@ -257,6 +260,8 @@ def load_config(path: str | Path | None = None, *, env_file: Path | None = Path(
         raise ConfigError(f"The config refers to environment variables that are not set: {names}.")
     if env.get("DESKPULSE_DATABASE_URL"):
         raw["database_url"] = env["DESKPULSE_DATABASE_URL"]
+    if env.get("DESKPULSE_REDIS_URL"):
+        raw["redis_url"] = env["DESKPULSE_REDIS_URL"]
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:

@@ -103,6 +103,7 @@ def world(db: Database) -> Iterator[tuple[TestClient, list[Persona], str]]:
         Persona("a revoked API key", Role.ADMIN, revoked, revoked=True),
         Persona("a kiosk TV", Role.VIEWER, kiosk=True),
     ]
+    app.state.live_max_stream_seconds = 0  # /api/stream answers and ends at once instead of streaming
     with TestClient(app, follow_redirects=False) as client:
         yield client, personas, tv_secret
 

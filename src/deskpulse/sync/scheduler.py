@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,8 +62,10 @@ class Scheduler:
         *,
         owner: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        on_result: Callable[[CycleResult], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
+        self.on_result = on_result
         self.config = config
         self.owner = owner or default_owner()
         self.clock = clock
@@ -94,6 +96,11 @@ class Scheduler:
             with self.db.session() as session:
                 release_lease(session, engine.source_id, self.owner)
         self._schedule_next(engine, result)
+        if self.on_result is not None:
+            try:
+                await self.on_result(result)
+            except Exception:  # telling the pages must never stop the syncing
+                log.exception("publishing the result of %s failed", name)
         return result
 
     def _schedule_next(self, engine: SyncEngine, result: CycleResult) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,12 @@ class UpsertStats:
     left_active: int = 0
     deleted: int = 0
     changes: int = 0
+    # External ids of the tickets this write changed, per client id (None: no client); live events carry these.
+    touched: dict[int | None, list[str]] = field(default_factory=dict)
+
+    def touch(self, client_id: int | None, external_id: str) -> None:
+        """Remember that ``external_id`` (of ``client_id``) changed."""
+        self.touched.setdefault(client_id, []).append(external_id)
 
 
 def _row_values(ticket: Ticket) -> dict[str, Any]:
@@ -118,6 +124,7 @@ def upsert_tickets(
             inserts.append(
                 {**values, "source_id": source_id, "first_seen_at": now, "synced_at": now, "deleted_at": None}
             )
+            stats.touch(values["client_id"], ext_id)
             continue
         differs = [c for c in (*TICKET_COLUMNS, "is_active", "client_id") if getattr(old, c) != values[c]]
         if old.deleted_at is not None:
@@ -126,6 +133,9 @@ def upsert_tickets(
             stats.unchanged += 1
             continue
         updates.append({**values, "id": old.id, "synced_at": now, "deleted_at": None})
+        stats.touch(values["client_id"], ext_id)
+        if old.client_id != values["client_id"]:
+            stats.touch(old.client_id, ext_id)
         for name in TRACKED_FIELDS:
             if name in differs:
                 changes.append(
@@ -139,6 +149,7 @@ def upsert_tickets(
             updates.append({"id": old.id, "is_active": False, "deleted_at": now, "synced_at": now})
             changes.append({"ticket_id": old.id, "at": now, "field": "deleted", "old": None, "new": "deleted"})
             stats.deleted += 1
+            stats.touch(old.client_id, ext_id)
 
     if complete_active_set:
         handled = set(incoming) | deleted_ids | set(held_ids)
@@ -147,6 +158,7 @@ def upsert_tickets(
                 updates.append({"id": old.id, "is_active": False, "synced_at": now})
                 changes.append({"ticket_id": old.id, "at": now, "field": "active", "old": "yes", "new": "no"})
                 stats.left_active += 1
+                stats.touch(old.client_id, ext_id)
 
     for start in range(0, len(inserts), _CHUNK):
         session.execute(insert(TicketRow), inserts[start : start + _CHUNK])

@@ -26,6 +26,8 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
 from deskpulse.domain.sla_badge import format_duration
+from deskpulse.live.hub import Hub
+from deskpulse.live.service import LiveService
 from deskpulse.metrics.envelope import failure, uses_envelope
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
@@ -45,9 +47,11 @@ from deskpulse.web.api import (
     history,
     keys,
     kiosk_links,
+    stream,
     tickets,
 )
 from deskpulse.web.auth import Public
+from deskpulse.web.live_setup import start_live, stop_live
 from deskpulse.web.security import install_security
 
 log = logging.getLogger(__name__)
@@ -89,16 +93,19 @@ def create_app(
         # The chart bundle takes seconds to generate; build it before the first page asks for it.
         await asyncio.to_thread(charts.vega_bundle_gzip)
         stop = asyncio.Event()
+        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.sources))
         scheduler = None
         if run_sync and config.sources:
             kwargs = connector_kwargs or {}
             connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in config.sources}
-            scheduler = Scheduler(database, config, connectors)
+            scheduler = Scheduler(database, config, connectors, on_result=app.state.live.cycle_finished)
             app.state.scheduler_task = asyncio.create_task(scheduler.run_forever(stop), name="deskpulse-sync")
         try:
             yield
         finally:
+            app.state.hub.close()  # open streams end politely before anything else stops
             stop.set()
+            await stop_live(app, live_tasks)
             task = app.state.scheduler_task
             if task is not None:
                 # Let an in-flight cycle commit or roll back; cancel it if it takes too long.
@@ -122,6 +129,8 @@ def create_app(
     app.state.config = config
     app.state.db = database
     app.state.scheduler_task = None
+    app.state.hub = Hub()
+    app.state.live = LiveService(hub=app.state.hub)
     # Test and demo transports per source name; write-back builds its connectors with the same arguments.
     app.state.connector_kwargs = connector_kwargs or {}
     app.state.started_monotonic = time.monotonic()
@@ -134,7 +143,7 @@ def create_app(
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
     routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, desk_actions]
-    routers += [metrics_pages]
+    routers += [metrics_pages, stream]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)

@@ -22,6 +22,7 @@ from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
 from deskpulse.connectors.writeback import TicketUpdate, WritableConnector, WriteOutcome, WriteResult
 from deskpulse.domain.tickets import Priority
+from deskpulse.live.service import LiveService, ticket_events
 from deskpulse.metrics.envelope import Envelope, ok
 from deskpulse.metrics.ticket_filters import PRIORITY_NAMES
 from deskpulse.store.db import Database
@@ -126,6 +127,9 @@ async def _write_one(
             )  # fmt: skip
 
     await asyncio.to_thread(record)
+    if result.ok:
+        live: LiveService = request.app.state.live
+        await live.publish(ticket_events(source_name, {row.client_id: [row.external_id]}, now, "write"))
     return _result_data(target, result)
 
 
