@@ -172,3 +172,15 @@ async def test_a_sync_within_the_same_minute_shows_on_the_next_board_view(db: Da
         scenario.add_ticket(created_at=NOW, subject="Brand new ticket")
         await sync_freshservice_twice(db, scenario, SETTINGS, NOW + timedelta(seconds=40))
         assert "Brand new ticket" in subjects(client.get("/api/board").json())
+
+
+async def test_the_board_json_is_sent_gzipped_to_clients_that_accept_it(db: Database) -> None:
+    await synced_scenario(db)
+    app = create_web_app(config_with(BoardConfig()), db=db)
+    key = api_key_for(db, "technician")
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False), TestClient(app) as client:
+        packed = client.get("/api/board", headers={"X-API-Key": key, "Accept-Encoding": "gzip"})
+        plain = client.get("/api/board", headers={"X-API-Key": key, "Accept-Encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert packed.json() == plain.json()
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3

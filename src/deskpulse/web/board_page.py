@@ -30,7 +30,7 @@ def board_page(
     """Active tickets in sections with SLA badges; refreshes itself (``[board] refresh_seconds``)."""
     config = request.app.state.config
     sources = select_sources(session, config, principal, source)
-    data, _ = cached_board(
+    data, _, _ = cached_board(
         request, session, config, sources, principal, agent=agent, group=group, view=view or None, mine=mine
     )
     context: dict[str, Any] = {

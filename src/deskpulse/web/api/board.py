@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -214,8 +215,8 @@ def cached_board(
     sources: SourceSelection,
     principal: Principal,
     **filters: Any,
-) -> tuple[BoardOut, bytes]:
-    """The board and its JSON, computed once per minute per (sync state, scope, filters, name files).
+) -> tuple[BoardOut, bytes, bytes]:
+    """The board, its JSON and the JSON gzipped, computed once per minute per (sync state, scope, filters, name files).
 
     Between two syncs nothing but the clock changes the board; ages and SLA badges are reckoned from the start
     of the minute (``generated_at``), so a wall of agents refreshing costs one computation a minute.
@@ -232,13 +233,15 @@ def cached_board(
         id(names[0]),
         id(names[1]),
     )
-    cache: ViewCache[tuple[BoardOut, bytes]] | None = getattr(request.app.state, "board_cache", None)
+    cache: ViewCache[tuple[BoardOut, bytes, bytes]] | None = getattr(request.app.state, "board_cache", None)
     if cache is None:
-        cache = request.app.state.board_cache = ViewCache[tuple[BoardOut, bytes]](size=32)
+        cache = request.app.state.board_cache = ViewCache[tuple[BoardOut, bytes, bytes]](size=32)
     found = cache.get(key)
     if found is None:
         out = build_board_out(session, config, sources, principal, now=now, **filters)
-        found = (out, out.model_dump_json().encode())
+        body = out.model_dump_json().encode()
+        # Compressed once per computation: a wall of screens then costs a copy, not a compression, per view.
+        found = (out, body, gzip.compress(body, compresslevel=5, mtime=0))
         cache.put(key, found)
     return found
 
@@ -265,5 +268,10 @@ def board(
     mine: Annotated[bool, Query(description="Only tickets assigned to the signed-in user's agent account")] = False,
 ) -> Response:
     """Active tickets in four sections (waiting on agent, update overdue, open, other active), staff only."""
-    _, body = cached_board(request, session, config, sources, principal, agent=agent, group=group, view=view, mine=mine)
-    return Response(content=body, media_type="application/json")
+    _, body, packed = cached_board(
+        request, session, config, sources, principal, agent=agent, group=group, view=view, mine=mine
+    )
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(content=packed, media_type="application/json", headers=headers)
+    return Response(content=body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
