@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null)
 PORT ?= 8000
 
-.PHONY: setup demo serve test test-sqlite test-postgres lint typecheck format bench clean
+.PHONY: setup demo serve test test-sqlite test-postgres test-topology lint typecheck format bench clean
 
 setup: $(VENV)/.synced
 
@@ -27,6 +27,11 @@ serve: setup
 
 test: setup
 	$(VENV)/bin/pytest -q
+
+# Real processes (simulator, web, workers) on the local PostgreSQL and Redis; CI runs it in its PostgreSQL pass.
+PG_TEST_URL ?= postgresql+psycopg://postgres:postgres@127.0.0.1:5432/deskpulse_test
+test-topology: setup
+	DESKPULSE_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -m topology tests/topology
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -3,12 +3,12 @@
 Usage: ``python bench/run.py [--quick] [--only NAME] [--keep]``
 
 * ``--quick``: workloads ten times smaller (CI smoke run, well under a minute);
-* ``--only NAME``: one benchmark (``dashboard``, ``memory``, ``auth``, ``board``, ``freshservice-sync`` or
-  ``sync``); may be repeated;
+* ``--only NAME``: one benchmark (``dashboard``, ``memory``, ``auth``, ``board``, ``freshservice-sync``,
+  ``metrics``, ``live`` or ``sync``); may be repeated;
 * ``--keep``: keep the scratch directory (databases, configs, child logs) and print its path.
 
-Every server runs as a child process on 127.0.0.1 (the auth and Freshservice benchmarks drive their apps
-in-process instead); every loop is bounded.
+Every server runs as a child process on 127.0.0.1 (the auth, board, Freshservice and metrics benchmarks drive
+their apps in-process instead); every loop is bounded.
 """
 
 from __future__ import annotations
@@ -28,20 +28,25 @@ from typing import Any
 import auth_overhead
 import board_latency
 import dashboard_latency
+import desk_metrics
 import freshservice_sync_cost
+import live_fanout
 import memory
 import sync_throughput
 from common import BENCH_DIR, BenchResult, Figure, Workspace, machine_info
 
 # Order matters only for speed: later benchmarks reuse the simulators and filled stores of earlier ones,
 # and the sync benchmark changes 1% of the tickets in the shared simulator, so it runs last. The Freshservice
-# benchmarks run their simulator in-process and share nothing with the others.
+# benchmarks run their simulator in-process and share nothing with the others, nor does the metrics benchmark
+# (its own seeded store, written through the sync's upsert).
 BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     dashboard_latency.NAME: dashboard_latency.run,
     memory.NAME: memory.run,
     auth_overhead.NAME: auth_overhead.run,
     board_latency.NAME: board_latency.run,
     freshservice_sync_cost.NAME: freshservice_sync_cost.run,
+    desk_metrics.NAME: desk_metrics.run,
+    live_fanout.NAME: live_fanout.run,
     sync_throughput.NAME: sync_throughput.run,
 }
 RESULTS_DIR = BENCH_DIR / "results"

@@ -65,17 +65,20 @@ def connector_for(app: Any, cfg: SourceConfig | None = None, sleep: RecordingSle
 
 
 class LiveServer:
-    """An ASGI app served by uvicorn on a free loopback port in a background thread."""
+    """An ASGI app served by uvicorn on a loopback port (a free one unless ``port`` is given) in a background
+    thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, port: int | None = None) -> None:
         import socket
         import threading
 
         import uvicorn
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        if port is None:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+        self.port = port
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -146,3 +149,18 @@ async def sync_freshservice_twice(db: Any, scenario: Any, settings: Any, now: da
     clock.tick(seconds=30)
     second = await engine.run_cycle()
     assert second.ok, second.error
+
+
+def redis_or_skip(host: str = "127.0.0.1", port: int = 6379) -> None:
+    """Skip when Redis is not running locally; under CI its absence is a failure (CI must provide it)."""
+    import os
+    import socket
+
+    import pytest
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        if sock.connect_ex((host, port)) != 0:
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis is not running on {host}:{port}; CI must provide it")
+            pytest.skip(f"Redis is not running on {host}:{port}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -14,9 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from deskpulse.cli_users import apikey_app, users_app
+from deskpulse.cli_webhooks import webhooks_app
 from deskpulse.config import Config, ConfigError, load_config
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.registry import build_connector
+from deskpulse.logs import setup_logging
 from deskpulse.store.db import Database
 
 app = typer.Typer(help="deskpulse: live service-desk dashboards from your helpdesk's API.", no_args_is_help=True)
@@ -26,13 +27,11 @@ ConfigOpt = Annotated[
 ]
 app.add_typer(users_app, name="users")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Request URLs can carry query strings; keep the HTTP client quiet.
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(level)
 
 
 def _load(path: Path | None, *, need_sources: bool = False) -> Config:
@@ -56,15 +55,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     web_only: Annotated[bool, typer.Option("--web-only", help="Serve only; sync runs in `deskpulse worker`")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Web processes sharing the port (above 1 needs --web-only)")
+    ] = 1,
     certfile: Annotated[Path | None, typer.Option("--certfile", help="TLS certificate (PEM): serve HTTPS")] = None,
     keyfile: Annotated[Path | None, typer.Option("--keyfile", help="TLS private key (PEM)")] = None,
 ) -> None:
     """Serve the dashboard (and, unless --web-only, keep syncing every source in the background)."""
-    import uvicorn
-
     from deskpulse.web.app import create_app
+    from deskpulse.web.serving import serve_app, serve_workers
 
     _setup_logging()
+    if workers > 1 and not web_only:
+        console.print(
+            f"[red]--workers {workers} needs --web-only:[/red] several web processes must not all sync; "
+            "run the sync in `deskpulse worker` next to them."
+        )
+        raise typer.Exit(2)
     if (certfile is None) != (keyfile is None):
         console.print("[red]Give both --certfile and --keyfile to serve HTTPS, or neither for HTTP.[/red]")
         raise typer.Exit(2)
@@ -80,9 +87,11 @@ def serve(
         # Links in the log and in e-mails should at least point at this server when nothing else is configured.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
         cfg.auth.public_url = f"{scheme}://{shown}:{port}"
-    app_ = create_app(cfg, run_sync=not web_only, announce_setup=True)
-    tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile and keyfile else {}
-    uvicorn.run(app_, host=host, port=port, log_level="info", **tls)  # type: ignore[arg-type]
+    tls = {"certfile": str(certfile), "keyfile": str(keyfile)} if certfile and keyfile else {}
+    if workers > 1:
+        serve_workers(cfg, config_path=config, workers=workers, host=host, port=port, tls=tls)
+    else:
+        serve_app(create_app(cfg, run_sync=not web_only, announce_setup=True), host=host, port=port, tls=tls)
 
 
 @app.command()
@@ -112,7 +121,7 @@ def worker(config: ConfigOpt = None) -> None:
     """Run the sync loop without the web server (one or more per installation)."""
     from deskpulse.live.redis_bus import RedisBus
     from deskpulse.live.service import LiveService
-    from deskpulse.sync.scheduler import Scheduler
+    from deskpulse.sync.scheduler import Scheduler, run_until_stopped
     from deskpulse.web.app import prepare_store
 
     _setup_logging()
@@ -131,7 +140,8 @@ def worker(config: ConfigOpt = None) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await scheduler.run_forever(stop)
+            # On SIGTERM a running cycle gets 30 s to commit, then is cancelled; either way its lease is released.
+            await run_until_stopped(scheduler, stop)
         finally:
             await scheduler.aclose()
             if bus is not None:

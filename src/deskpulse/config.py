@@ -23,6 +23,7 @@ from deskpulse.board_config import BoardConfig
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+from deskpulse.connectors.webhook_support import secret_list
 from deskpulse.domain.sla import SlaPolicySet
 from deskpulse.sla_config import SlaConfig
 
@@ -56,6 +57,14 @@ class SourceConfig(BaseModel):
     naive_timezone: str = "UTC"
     timeout_seconds: float = Field(default=20, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
+    # The signing_secret of every Trengo webhook aimed at /hooks/trengo/<name> (each webhook has its own);
+    # None: that endpoint answers 404.
+    webhook_secret: list[str] | None = Field(default=None, repr=False)
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secrets(cls, value: Any) -> Any:
+        return secret_list(value)
 
     @field_validator("base_url")
     @classmethod
@@ -143,6 +152,8 @@ class Config(BaseModel):
     _sla_policy: SlaPolicySet | None = PrivateAttr(default=None)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
+    # Shortest lease on a source's cycle; a dead worker's lease runs out after max(this, 5 × poll_seconds).
+    lease_seconds: float = Field(default=300, ge=10, le=86_400)
 
     @field_validator("timezone")
     @classmethod

@@ -52,17 +52,29 @@ class CalendarSettings(BaseModel):
     holiday_subdivision: str | None = None
     closed_dates: list[date] = Field(default_factory=list)
 
-    def build(self, default_zone: str, base: CalendarSettings | None = None) -> BusinessCalendar:
-        """The calendar; unset fields come from ``base`` (a client's calendar inherits the desk's)."""
+    def build(
+        self,
+        default_zone: str,
+        base: CalendarSettings | None = None,
+        built: dict[tuple[object, ...], BusinessCalendar] | None = None,
+    ) -> BusinessCalendar:
+        """The calendar; unset fields come from ``base`` (a client's calendar inherits the desk's). Clients with
+        the same effective settings share one calendar object (``built``), so they share one timeline."""
         base = base or CalendarSettings()
         hours = self.hours if self.hours is not None else (base.hours or DEFAULT_HOURS)
-        return BusinessCalendar(
-            self.timezone or base.timezone or default_zone,
-            WeeklyHours.parse(hours),
-            holiday_country=self.holiday_country or base.holiday_country,
-            holiday_subdivision=self.holiday_subdivision or base.holiday_subdivision,
-            closed_dates=[*base.closed_dates, *self.closed_dates],
+        zone = self.timezone or base.timezone or default_zone
+        country = self.holiday_country or base.holiday_country
+        region = self.holiday_subdivision or base.holiday_subdivision
+        closed = sorted({*base.closed_dates, *self.closed_dates})
+        key = (zone, tuple(sorted((d, tuple(r)) for d, r in hours.items())), country, region, tuple(closed))
+        if built is not None and key in built:
+            return built[key]
+        calendar = BusinessCalendar(
+            zone, WeeklyHours.parse(hours), holiday_country=country, holiday_subdivision=region, closed_dates=closed
         )
+        if built is not None:
+            built[key] = calendar
+        return calendar
 
 
 class ClientSlaSettings(CalendarSettings):
@@ -93,7 +105,8 @@ class SlaConfig(CalendarSettings):
 
     def policy(self, default_zone: str) -> SlaPolicySet:
         """The pure-domain policy set. Raises ValueError with a sentence for an unusable calendar."""
-        desk = self.build(default_zone)
+        built: dict[tuple[object, ...], BusinessCalendar] = {}
+        desk = self.build(default_zone, built=built)
         targets = {p: self.targets.get(p, TargetHours()).targets(DEFAULT_TARGETS[p]) for p in Priority}
         clients = {}
         for c in self.clients:
@@ -102,7 +115,7 @@ class SlaConfig(CalendarSettings):
             )
             clients[c.client] = ClientSla(
                 targets={p: t.targets(targets[p]) for p, t in c.targets.items()},
-                calendar=c.build(default_zone, self) if own else None,
+                calendar=c.build(default_zone, self, built) if own else None,
             )
         rule = AtRiskRule(timedelta(minutes=self.at_risk_minutes), self.at_risk_fraction)
         return SlaPolicySet(desk, targets, clients=clients, at_risk=rule)

@@ -144,10 +144,23 @@ def test_dashboard_live(browser: Any, demo: Demo) -> None:
             arg=selectors,
             timeout=STARTUP_SECONDS * 1000,
         )
-        shown = {key: _as_int(page.get_by_test_id(testid).inner_text()) for key, testid in SUMMARY_IDS.items()}
         assert dashboard_responses, "the page never asked /api/dashboard"
-        served = dashboard_responses[-1].json()["summary"]
+        # The demo keeps syncing and the page reloads on every change: compare with the answer it last drew.
+        deadline = time.monotonic() + 10
+        while True:
+            shown = {key: _as_int(page.get_by_test_id(testid).inner_text()) for key, testid in SUMMARY_IDS.items()}
+            served = dashboard_responses[-1].json()["summary"]
+            if shown == {key: served[key] for key in SUMMARY_IDS} or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(200)
         assert shown == {key: served[key] for key in SUMMARY_IDS}
+
+        # The page follows the live stream: the next sync (every 15 s in the demo) reloads the figures, long
+        # before the fallback poll (60 s) would.
+        page.wait_for_selector("[data-testid='live-status'][data-state='live']", timeout=30_000)
+        assert page.get_by_test_id("live-status").inner_text() == "Live"
+        with page.expect_response(lambda r: "/api/dashboard" in r.url, timeout=40_000):
+            pass
         response = page.request.get(f"{demo_url}/api/dashboard")  # with the session cookie
         assert response.status == 200
         assert set(response.json()["summary"]) >= set(SUMMARY_IDS)

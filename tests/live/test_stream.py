@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +22,7 @@ from deskpulse.store.tables import ClientRow
 from deskpulse.sync.engine import SyncEngine
 from deskpulse.web.app import create_app
 from sse_support import SseReader
-from support import LiveServer, api_key_for, connector_for, simulator, source_config
+from support import LiveServer, api_key_for, connector_for, redis_or_skip, simulator, source_config
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 REDIS_URL = os.environ.get("DESKPULSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -128,15 +127,6 @@ def test_bad_requests_are_refused(served: Served, db: Database) -> None:
         assert bad.status_code == 400 and "gossip" in bad.json()["detail"]
         worse = client.get("/api/stream", headers={"X-API-Key": key, "Last-Event-ID": "abc"})
         assert worse.status_code == 400
-
-
-def redis_or_skip() -> None:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        if sock.connect_ex(("127.0.0.1", 6379)) != 0:
-            if os.environ.get("CI"):
-                pytest.fail("Redis is not running on 127.0.0.1:6379; CI must provide it")
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
 
 
 def test_with_redis_every_web_process_delivers_each_event_once(db: Database) -> None:

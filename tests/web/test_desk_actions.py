@@ -153,3 +153,20 @@ async def test_hours_logged_come_from_autotask_time_entries(db: Database) -> Non
     assert status == 200
     logged = {r["resourceId"]: r["hoursLogged"] for r in body["data"]}
     assert logged == {str(worker): 1.75, str(idle): 0.0}
+
+
+async def test_views_cached_for_the_minute_show_an_applied_change_at_once(db: Database) -> None:
+    desk = Desk(db, count=1)
+    await desk.sync()
+    ticket = desk.ids[0]
+    app = create_web_app(CONFIG, db=db, connector_kwargs={"at": desk.kwargs()})
+    with TestClient(app, headers={"X-API-Key": api_key_for(db, "technician")}) as client:
+
+        def status_on_board() -> str:
+            items = [i for s in client.get("/api/board").json()["sections"] for i in s["items"]]
+            return next(i["status"] for i in items if i["id"] == ticket)
+
+        before = status_on_board()
+        assert client.patch(f"/api/dashboard/tickets/{ticket}", json={"status": str(IN_PROGRESS)}).json()["success"]
+        after = status_on_board()
+    assert (before, after) == ("New", "In Progress")

@@ -3,6 +3,9 @@
 Any process that changes the store (a worker's sync, a web process's write-back) publishes; every web process
 relays what it receives into its own hub. Ids come from one Redis counter, so they are the same in every web
 process and a reconnecting browser can be replayed by whichever process it reaches.
+
+Redis keeps keys per database number but pub/sub channels per server, so the channel name carries the database
+number: deployments (or test runs) on different databases of one Redis server never hear each other.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -24,11 +28,20 @@ COUNTER = "deskpulse:live:id"
 RETRY_SECONDS = 2.0
 
 
+def channel_for(url: str) -> str:
+    """The pub/sub channel of the deployment on ``url``'s database (``deskpulse:live:<db>``), read as redis-py
+    reads it: ``?db=N``, else the path of a ``redis://`` URL, else 0."""
+    parts = urlsplit(url)
+    db = parse_qs(parts.query).get("db", [""])[0] or (parts.path.strip("/") if parts.scheme != "unix" else "")
+    return f"{CHANNEL}:{int(db) if db.isdigit() else 0}"
+
+
 class RedisBus:
     """Publishes to Redis; ``relay`` feeds a hub from Redis until stopped (reconnecting after outages)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.channel = channel_for(url)
         self._redis: Redis | None = None
 
     def _client(self) -> Redis:
@@ -40,7 +53,7 @@ class RedisBus:
         """Number ``event`` and send it to every subscribed process. Raises RedisError when Redis is down."""
         client = self._client()
         numbered = replace(event, id=int(await client.incr(COUNTER)))
-        await client.publish(CHANNEL, numbered.to_json())
+        await client.publish(self.channel, numbered.to_json())
         return numbered
 
     async def relay(self, hub: Hub, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
@@ -48,7 +61,7 @@ class RedisBus:
         while not stop.is_set():
             pubsub = self._client().pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 if ready is not None:
                     ready.set()
                 while not stop.is_set():

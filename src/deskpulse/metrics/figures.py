@@ -90,13 +90,24 @@ def compliance_of(tickets: Sequence[SlaTicket], kinds: Sequence[TargetKind], per
     return KindCompliance(met, breached, at_risk, round(100 * met / decided, 1), None)
 
 
-def overview(tickets: Sequence[SlaTicket], period: Period, reasons: Reasons) -> dict[str, Any]:
-    """The overview block of /api/dashboard/metrics."""
+def combined(*parts: KindCompliance) -> KindCompliance:
+    """Several kinds counted together: met / (met + breached) over all of them."""
+    met, breached = sum(p.met for p in parts), sum(p.breached for p in parts)
+    at_risk = sum(p.at_risk for p in parts)
+    if met + breached == 0:
+        return KindCompliance(met, breached, at_risk, None, "no SLA target was met or breached in the period")
+    return KindCompliance(met, breached, at_risk, round(100 * met / (met + breached), 1), None)
+
+
+def overview(
+    tickets: Sequence[SlaTicket], period: Period, reasons: Reasons, both: KindCompliance | None = None
+) -> dict[str, Any]:
+    """The overview block of /api/dashboard/metrics (``both``: the compliance of both kinds, if computed)."""
     active = [t for t in tickets if t.is_active]
     closed_in_period = [t for t in tickets if not t.is_active and _in(t.resolved_at, period)]
     response = _minutes(c.elapsed_business_seconds for c in completed_in(tickets, TargetKind.FIRST_RESPONSE, period))
     resolution = _minutes(c.elapsed_business_seconds for c in completed_in(tickets, TargetKind.RESOLUTION, period))
-    both = compliance_of(tickets, KINDS, period)
+    both = both if both is not None else compliance_of(tickets, KINDS, period)
     return {
         "totalTickets": len(active) + len(closed_in_period),
         "openTickets": len(active),
@@ -201,10 +212,14 @@ def resources(
     return sorted(out, key=lambda r: (-r["openTickets"], r["name"]))
 
 
-def breaches(tickets: Sequence[SlaTicket], period: Period) -> dict[str, int]:
+def breaches(
+    tickets: Sequence[SlaTicket], period: Period, computed: tuple[KindCompliance, KindCompliance] | None = None
+) -> dict[str, int]:
     """Targets breached in the period per kind, and open tickets with a target at risk now."""
-    response = compliance_of(tickets, [TargetKind.FIRST_RESPONSE], period)
-    resolution = compliance_of(tickets, [TargetKind.RESOLUTION], period)
+    response, resolution = computed or (
+        compliance_of(tickets, [TargetKind.FIRST_RESPONSE], period),
+        compliance_of(tickets, [TargetKind.RESOLUTION], period),
+    )
     at_risk = sum(1 for t in tickets if t.is_active and _flags(t)[0])
     return {"responseBreaches": response.breached, "resolutionBreaches": resolution.breached, "atRiskTickets": at_risk}
 
@@ -231,8 +246,9 @@ def violation_item(t: SlaTicket, source: str) -> dict[str, Any]:
     }
 
 
-def violations(tickets: Sequence[SlaTicket], source_name: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
-    """Open tickets with a running target at risk (soonest breach first) or breached (longest overdue first)."""
+def violations(tickets: Sequence[SlaTicket], source_name: dict[int, str], limit: int | None = None) -> dict[str, Any]:
+    """Open tickets with a running target at risk (soonest breach first) or breached (longest overdue first),
+    at most ``limit`` of each, with the totals."""
     at_risk: list[tuple[int, SlaTicket]] = []
     breached: list[tuple[int, SlaTicket]] = []
     for t in tickets:
@@ -248,8 +264,12 @@ def violations(tickets: Sequence[SlaTicket], source_name: dict[int, str]) -> dic
             at_risk.append((soonest, t))
 
     return {
-        "atRisk": [violation_item(t, source_name.get(t.source_id, "")) for _, t in sorted(at_risk, key=_key)],
-        "breached": [violation_item(t, source_name.get(t.source_id, "")) for _, t in sorted(breached, key=_key)],
+        "atRisk": [violation_item(t, source_name.get(t.source_id, "")) for _, t in sorted(at_risk, key=_key)[:limit]],
+        "breached": [
+            violation_item(t, source_name.get(t.source_id, "")) for _, t in sorted(breached, key=_key)[:limit]
+        ],
+        "atRiskTotal": len(at_risk),
+        "breachedTotal": len(breached),
     }
 
 

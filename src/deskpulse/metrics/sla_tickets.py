@@ -122,10 +122,10 @@ def load_sla_tickets(
     where = _where(source_ids, client_ids, since)
     clients: dict[int, str] = {cid: key for cid, key in session.execute(select(ClientRow.id, ClientRow.key)).all()}
     history = _transitions(session, where)
-    evaluators: dict[int, Evaluator] = {}
+    evaluators: dict[tuple[int, object], Evaluator] = {}
 
     def evaluator_for(resolved_calendar: object, rule: object) -> Evaluator:
-        key = id(resolved_calendar)
+        key = (id(resolved_calendar), rule)
         found = evaluators.get(key)
         if found is None:
             sla = policy.resolve(None, None)

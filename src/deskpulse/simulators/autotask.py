@@ -35,6 +35,7 @@ from deskpulse.simulators.autotask_http import (
 from deskpulse.simulators.autotask_query import QueryError, parse_query
 from deskpulse.simulators.autotask_scenario import AutotaskScenario
 from deskpulse.simulators.autotask_schema import ENTITIES, TICKETS, Entity, field_info
+from deskpulse.simulators.autotask_webhooks import AutotaskWebhooks
 from deskpulse.simulators.autotask_writes import WriteFault, WriteFaults, create_note, patch_ticket, write_fault_routes
 from deskpulse.simulators.control import control_routes
 from deskpulse.simulators.faults import (
@@ -98,7 +99,8 @@ def create_app(
     sleep: Sleep = asyncio.sleep,
     next_page_origin: str | None = None,
 ) -> Starlette:
-    """Build the app; state: app.state.scenario / faults / write_faults / zone / hour / request_log / endpoints.
+    """Build the app; state: app.state.scenario / faults / write_faults / zone / hour / request_log / endpoints /
+    webhooks.
 
     ``sleep`` serves the added latency only (tests pass a recorder); the ``timeout`` fault always really waits.
     ``next_page_origin`` makes nextPageUrl point at another host (to test the same-origin header rule).
@@ -107,6 +109,7 @@ def create_app(
     faults, write_faults, zone = FaultController(), WriteFaults(), ZoneState()
     hour = HourWindow(hourly_limit, clock or time.monotonic)
     endpoints = Endpoints()
+    webhooks = AutotaskWebhooks()
     request_log: list[tuple[str, str, str]] = []
 
     async def zone_information(request: Request) -> Response:
@@ -161,6 +164,8 @@ def create_app(
         method = request.method
         if lower == ["thresholdinformation"]:
             return JSONResponse(hour.threshold_information()) if method == "GET" else _not_allowed()
+        if lower[0] == "ticketwebhooks":
+            return await webhooks.route(request, lower[1:])
         entity = ENTITIES.get(lower[0])
         if entity is None:
             return errors(404, f"The entity {parts[0]} does not exist.")
@@ -286,6 +291,7 @@ def create_app(
     app.state.hour = hour
     app.state.request_log = request_log
     app.state.endpoints = endpoints
+    app.state.webhooks = webhooks
     return app
 
 

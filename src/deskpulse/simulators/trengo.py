@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +29,7 @@ from deskpulse.simulators.faults import (
 )
 from deskpulse.simulators.scenario import FixedWindowRateLimiter
 from deskpulse.simulators.trengo_scenario import TrengoScenario
+from deskpulse.simulators.trengo_webhooks import TrengoWebhooks, request_fields
 
 __all__ = ["FULL_PER_PAGE", "TICKETS_PER_PAGE", "TrengoScenario", "create_app"]
 
@@ -49,8 +49,10 @@ def create_app(
     latency_seconds: float = 0.0,
     clock: Callable[[], float] | None = None,
 ) -> Starlette:
-    """Build the simulator app; state is exposed as app.state.scenario / .faults / .request_log."""
+    """Build the simulator app; state is exposed as app.state.scenario / .faults / .request_log / .webhooks."""
     faults = FaultController()
+    webhooks = TrengoWebhooks()
+    create_webhook, delete_webhook = webhooks.handlers()
     request_log: RequestLog = []
     limiter = FixedWindowRateLimiter(rate_limit_per_minute, clock or time.monotonic)
 
@@ -109,7 +111,7 @@ def create_app(
         ticket_id = request.path_params["ticket_id"]
         if ticket_id not in scenario.tickets:
             return _model_not_found(ticket_id)
-        body = await _body(request)
+        body = await request_fields(request)
         kind = str(body.get("type", "user")).lower()
         user_id, team_id = _optional_int(body.get("user_id")), _optional_int(body.get("team_id"))
         errors: dict[str, list[str]] = {}
@@ -165,6 +167,8 @@ def create_app(
         Route("/tickets/{ticket_id:int}/reopen", api(reopen_ticket), methods=["POST"]),
         Route("/teams", api(list_teams), methods=["GET"]),
         Route("/users", api(list_users), methods=["GET"]),
+        Route("/webhooks", api(create_webhook), methods=["POST"]),
+        Route("/webhooks/{webhook_id:int}", api(delete_webhook), methods=["DELETE"]),
         # Laravel answers unknown routes (and non-numeric ids) with a JSON 404, not plain text.
         Route("/{rest:path}", api(not_found), methods=ALL_METHODS),
     ]
@@ -175,6 +179,7 @@ def create_app(
     app.state.faults = faults
     app.state.request_log = request_log
     app.state.limiter = limiter
+    app.state.webhooks = webhooks
     return app
 
 
@@ -292,15 +297,3 @@ def _optional_int(value: Any) -> int | None:
 
 def _int_list(values: Sequence[str]) -> tuple[int, ...]:
     return tuple(sorted({number for value in values if (number := _optional_int(value)) is not None}))
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    """The request body as a dict, from JSON or a form post (Trengo accepts both)."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}

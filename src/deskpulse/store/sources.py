@@ -66,3 +66,8 @@ def release_lease(session: Session, source_id: int, owner: str) -> None:
         .where(SourceRow.id == source_id, SourceRow.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None)
     )
+
+
+def bump_data_version(session: Session, source_id: int) -> None:
+    """Record that tickets of ``source_id`` were written (in the caller's transaction)."""
+    session.execute(update(SourceRow).where(SourceRow.id == source_id).values(data_version=SourceRow.data_version + 1))

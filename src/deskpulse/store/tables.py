@@ -68,6 +68,9 @@ class SourceRow(Base):
     schedule_note: Mapped[str | None] = mapped_column(Text)
     # Problems that did not stop the last cycle (unknown status codes, unreadable files), one per line.
     warnings: Mapped[str | None] = mapped_column(Text)
+    # Bumped by every write of this source's tickets (sync cycle, webhook refresh, write-back): cached views in
+    # every process key on it, so none shows figures older than the store.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     directory_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -199,7 +202,11 @@ class SnapshotRow(Base):
     """One raw history point written by a successful sync cycle."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (Index("ix_snapshots_source_at", "source_id", "at"),)
+    __table_args__ = (
+        Index("ix_snapshots_source_at", "source_id", "at"),
+        # Per-client series (scoped callers, per-client backlog) read by (source, client, time).
+        Index("ix_snapshots_source_client_at", "source_id", "client_id", "at"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     # NULL: the whole source. Otherwise the counts of one client's tickets (what that client may see).
@@ -218,7 +225,10 @@ class SnapshotHourRow(Base):
     """Hourly rollup of snapshots, kept for two years after raw points expire."""
 
     __tablename__ = "snapshot_hours"
-    __table_args__ = (Index("ix_snapshot_hours_source_hour", "source_id", "hour"),)
+    __table_args__ = (
+        Index("ix_snapshot_hours_source_hour", "source_id", "hour"),
+        Index("ix_snapshot_hours_source_client_hour", "source_id", "client_id", "hour"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     client_id: Mapped[int | None] = mapped_column(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -78,6 +78,17 @@ class _Fetched:
     hours_since: date | None = None
 
 
+async def _to_the_end(work: Awaitable[UpsertStats]) -> UpsertStats:
+    """Await ``work`` to its end even when cancelled meanwhile (then re-raise): a commit running in a thread
+    cannot be stopped, and the caller must not release the source's lease while it still writes."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
+
+
 class SyncEngine:
     """Runs cycles for one source against the store."""
 
@@ -115,7 +126,7 @@ class SyncEngine:
         try:
             state = await asyncio.to_thread(self._state)
             fetched = await self._fetch(state, started, progress)
-            result.stats = await asyncio.to_thread(self._commit, fetched, started)
+            result.stats = await _to_the_end(asyncio.to_thread(self._commit, fetched, started))
             result.ok = True
             result.active = len(fetched.active)
             result.closed_seen = len(fetched.closed)
@@ -222,7 +233,8 @@ class SyncEngine:
             )
         return active, unresolved
 
-    def _client_of(self, ticket: Ticket) -> int | None:
+    def client_of(self, ticket: Ticket) -> int | None:
+        """The store id of the client ``ticket`` belongs to (by requester e-mail domain), or None."""
         key = self.matcher.client_for(ticket.requester_email)
         return self.client_ids.get(key) if key is not None else None
 
@@ -251,7 +263,7 @@ class SyncEngine:
                 deleted_ids=fetched.deleted,
                 complete_active_set=fetched.complete,
                 held_ids=fetched.held,
-                client_of=self._client_of,
+                client_of=self.client_of,
             )
             session.flush()
             write_snapshot(
@@ -263,6 +275,7 @@ class SyncEngine:
             )
             row = session.get(SourceRow, self.source_id)
             assert row is not None
+            row.data_version = (row.data_version or 0) + 1
             if fetched.directory is not None:
                 row.directory_refreshed_at = now
             if fetched.sweep_started is not None:

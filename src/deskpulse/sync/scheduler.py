@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 HEADROOM = 1.1  # plan cycles so that they use at most ~90% of the share of the budget we gave ourselves
 PERMANENT_RETRY_SECONDS = 300.0
 RETENTION_EVERY = timedelta(hours=1)
+# On shutdown an in-flight cycle gets this long to commit before it is cancelled (a fetch still running is dropped).
+SHUTDOWN_GRACE_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,12 @@ def plan_cadence(source: AnySource, requests_last_cycle: int, budget_per_minute:
 def default_owner() -> str:
     """A lease owner name unique to this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lease_length(source: AnySource, config: Config) -> timedelta:
+    """How long one cycle's lease lasts: ``max(lease_seconds, 5 × poll_seconds)``; a dead holder blocks the
+    source that long. Not renewed during the cycle, so every cycle must fit in it."""
+    return timedelta(seconds=max(config.lease_seconds, source.poll_seconds * 5))
 
 
 class Scheduler:
@@ -79,7 +87,7 @@ class Scheduler:
         """One leased cycle of one source; None when another process holds it or has already run it."""
         engine = self.engines[name]
         now = self.clock()
-        lease_for = timedelta(seconds=max(300.0, engine.source.poll_seconds * 5))
+        lease_for = lease_length(engine.source, self.config)
         with self.db.session() as session:
             claimed = try_lease(
                 session, engine.source_id, self.owner, now=now, until=now + lease_for, due_only=respect_schedule
@@ -158,3 +166,27 @@ class Scheduler:
         """Close every connector."""
         for engine in self.engines.values():
             await engine.connector.aclose()
+
+
+async def finish_or_cancel(task: asyncio.Task[None], grace: float) -> None:
+    """Give ``task`` (a stopping ``run_forever``) ``grace`` seconds to end, then cancel it: a cycle still fetching
+    is dropped, one committing finishes its commit, and either way its lease is released."""
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    if done:
+        task.result()  # re-raise what ended it, if anything
+        return
+    log.warning("a sync cycle is still running %.0f s after shutdown began; cancelling it", grace)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def run_until_stopped(scheduler: Scheduler, stop: asyncio.Event, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    """``scheduler.run_forever`` until ``stop`` is set, then :func:`finish_or_cancel` (``deskpulse worker``)."""
+    task = asyncio.create_task(scheduler.run_forever(stop), name="deskpulse-sync")
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    await finish_or_cancel(task, grace)

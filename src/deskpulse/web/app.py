@@ -31,7 +31,7 @@ from deskpulse.live.service import LiveService
 from deskpulse.metrics.envelope import failure, uses_envelope
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
-from deskpulse.store.migrate import upgrade
+from deskpulse.store.migrate import exclusive_setup, upgrade
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.scheduler import Scheduler
 from deskpulse.web import account, admin_pages, board_page, charts, kiosk, metrics_pages, pages, portal
@@ -45,6 +45,7 @@ from deskpulse.web.api import (
     desk_tickets,
     health,
     history,
+    hooks,
     keys,
     kiosk_links,
     stream,
@@ -59,12 +60,13 @@ WEB_DIR = Path(__file__).parent
 
 
 def prepare_store(db: Database, config: Config) -> None:
-    """Migrate the schema and register every configured source and client."""
-    upgrade(db.engine)
-    with db.session() as session:
-        for source in config.sources:
-            ensure_source(session, source)
-        sync_clients(session, config.clients)
+    """Migrate the schema and register every configured source and client (one process at a time)."""
+    with exclusive_setup(db.engine):
+        upgrade(db.engine)
+        with db.session() as session:
+            for source in config.sources:
+                ensure_source(session, source)
+            sync_clients(session, config.clients)
 
 
 def announce_first_admin(db: Database, config: Config) -> None:
@@ -117,6 +119,7 @@ def create_app(
                 app.state.scheduler_task = None
             if scheduler is not None:
                 await scheduler.aclose()
+            await hooks.shutdown(app)
 
     app = FastAPI(
         title="deskpulse",
@@ -143,12 +146,13 @@ def create_app(
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
     routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, desk_actions]
-    routers += [metrics_pages, stream]
+    routers += [metrics_pages, stream, hooks]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
     # Last, so its layers run first: headers, CORS, body limit, rate limit, CSRF.
-    install_security(app, config, session_cookie=sessions.COOKIE)
+    # Webhook receivers are posted to by vendors' servers and carry no cookie; their signature is their proof.
+    install_security(app, config, session_cookie=sessions.COOKIE, csrf_exempt=("/hooks/",))
     return app
 
 

@@ -18,7 +18,8 @@ from deskpulse.web.deps import DbSession, Sources
 router = APIRouter(tags=["pages"])
 
 HISTORY_RANGES = ("24h", "7d", "30d", "1y")
-REFRESH_SECONDS = 30
+# The page follows /api/stream; it polls only while the stream is down.
+FALLBACK_POLL_SECONDS = 60
 # The bundle URL carries the app and vl-convert versions, so a year-long cache is safe across upgrades.
 BUNDLE_MAX_AGE = 365 * 24 * 3600
 
@@ -64,7 +65,7 @@ def dashboard_page(
         "bundle_version": _bundle_version(),
         "ranges": HISTORY_RANGES,
         "default_range": HISTORY_RANGES[0],
-        "refresh_seconds": REFRESH_SECONDS,
+        "fallback_seconds": FALLBACK_POLL_SECONDS,
     }
     return request.app.state.templates.TemplateResponse(request, "dashboard.html", context)  # type: ignore[no-any-return]
 

@@ -1,16 +1,19 @@
 """A small LRU of computed views, keyed by (sources and their sync state, minute, scope).
 
 Figures read from the store only change when a sync commits (which changes ``last_ok_at``) or when the clock
-moves a ticket across a boundary, so a result is reused for at most the rest of its minute.
+moves a ticket across a boundary, so a result is reused for at most the rest of its minute. A webhook refresh
+changes tickets without a sync commit, so it empties the caches of its process (``clear_views``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+# The app.state attributes holding views of store figures (dashboard.py, board.py, desk_metrics.py).
+STATE_CACHES = ("dashboard_cache", "board_cache", "sla_cache")
 
 
 class ViewCache(Generic[T]):
@@ -32,3 +35,15 @@ class ViewCache(Generic[T]):
         self._items[key] = value
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every result."""
+        self._items.clear()
+
+
+def clear_views(state: Any) -> None:
+    """Empty this process's cached views; for ticket writes that no sync commit announces (webhook refreshes)."""
+    for name in STATE_CACHES:
+        cache = getattr(state, name, None)
+        if isinstance(cache, ViewCache):
+            cache.clear()

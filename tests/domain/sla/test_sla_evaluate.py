@@ -86,3 +86,35 @@ def test_a_met_and_a_breached_target() -> None:
     )
     assert met.state is ClockState.MET and met.breached_at is None
     assert late.state is ClockState.BREACHED and late.breached_at == created + timedelta(hours=1)
+
+
+statuses = st.sampled_from(
+    [StatusCategory.OPEN, StatusCategory.WAITING_ON_CUSTOMER, StatusCategory.ON_HOLD, StatusCategory.ASSIGNED]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calendar=st.sampled_from(CALENDARS),
+    created=st.integers(min_value=-60 * 24 * 30, max_value=0),
+    target_minutes=st.integers(min_value=1, max_value=60 * 60),
+    changes=st.lists(st.tuples(st.integers(min_value=-60 * 24 * 30, max_value=60), statuses), max_size=6),
+    completed=st.one_of(st.none(), st.integers(min_value=-60 * 24 * 30, max_value=0)),
+    vendor=st.one_of(st.none(), minutes),
+)
+def test_with_pauses_the_fast_path_still_matches_the_full_clock(
+    calendar: BusinessCalendar, created: int, target_minutes: int, changes: list[tuple[int, StatusCategory]],
+    completed: int | None, vendor: int | None,
+) -> None:  # fmt: skip
+    target = timedelta(minutes=target_minutes)
+    transitions = [Transition(at(m), s) for m, s in changes if m >= created]
+    completed_at = at(max(created, completed)) if completed is not None else None
+    vendor_due = at(vendor) if vendor is not None else None
+    item = TargetInput(TargetKind.RESOLUTION, at(created), target, completed_at, vendor_due)
+    pausing = frozenset({StatusCategory.WAITING_ON_CUSTOMER, StatusCategory.ON_HOLD})
+    fast = Evaluator(BusinessTimeline(calendar, *WINDOW), NOW, pausing=pausing).evaluate(item, transitions)
+    full = sla_clock(created_at=at(created), calendar=calendar, target=target, now=NOW, transitions=transitions,
+                     completed_at=completed_at, vendor_due_at=vendor_due, pausing=pausing)  # fmt: skip
+    assert (fast.state, fast.due_at, fast.remaining_seconds, fast.elapsed_business_seconds) == (
+        full.state, full.due_at, full.remaining_seconds, full.elapsed_business_seconds,
+    )  # fmt: skip

@@ -142,6 +142,12 @@ def _item_id(body: Any, what: str) -> int:
     return item_id
 
 
+# Creating resources via POST request in the REST API [D]
+async def create(at: AutotaskHttp, entity: str, body: Mapping[str, Any]) -> int:
+    """``POST {entity}`` -> the new record's ``itemId``."""
+    return _item_id(await at.write("POST", entity, body), f"new {entity}")
+
+
 # TicketsEntity.htm ("Tickets", PATCH): only the listed fields change [C]
 async def patch(at: AutotaskHttp, entity: str, item_id: int, fields: Mapping[str, Any]) -> int:
     """``PATCH {entity}`` with ``{"id": .., <fields>}`` -> the ``itemId``."""

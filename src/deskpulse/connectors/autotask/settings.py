@@ -55,6 +55,8 @@ class AutotaskSettings(BaseModel):
     picklist_cache_seconds: float = Field(default=900, ge=0)
     # Resource to act as on writes (header ImpersonationResourceId [C]); None writes as the API user.
     impersonation_resource_id: int | None = Field(default=None, ge=0)
+    # The webhook's SecretKey (<= 64 characters [D]; Autotask advises >= 10); None: /hooks/autotask/<name> is 404.
+    webhook_secret: str | None = Field(default=None, min_length=10, max_length=64, repr=False)
 
     @field_validator("zone_lookup_url")
     @classmethod

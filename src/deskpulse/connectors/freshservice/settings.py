@@ -71,6 +71,9 @@ class FreshserviceSettings(BaseModel):
     # Between reconciliations a cycle reads only what changed (updated_since); a reconciliation re-reads the whole
     # active set, which also catches deletions (the changed list never shows deleted tickets [D]).
     reconcile_seconds: float = Field(default=3600, ge=60)
+    # Shared secret the Workflow Automator webhook sends as X-Deskpulse-Secret; None: /hooks/freshservice/<name>
+    # answers 404. Compared as is (Freshservice does not sign), so it must be long.
+    webhook_secret: str | None = Field(default=None, min_length=16, repr=False)
 
     @field_validator("base_url")
     @classmethod

@@ -83,7 +83,7 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _status_pieces(
+def status_pieces(
     start: datetime,
     end: datetime,
     transitions: Iterable[tuple[datetime, StatusCategory | bool]],
@@ -148,7 +148,7 @@ def sla_clock(
 
     segments: list[Segment] = []
     elapsed, reached_at = _ZERO, None
-    for start, end, paused in _status_pieces(created, reference, transitions, pausing):
+    for start, end, paused in status_pieces(created, reference, transitions, pausing):
         if paused:
             _append(segments, start, end, SegmentKind.PAUSED_STATUS)
             continue

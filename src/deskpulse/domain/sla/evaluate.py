@@ -1,8 +1,9 @@
-"""Many tickets' SLA clocks at once: the fast path for lists and totals, the full clock where it is needed.
+"""Many tickets' SLA clocks at once, on a shared business-time timeline (binary searches, no day walks).
 
-A target whose ticket never sat in a pausing status runs the plain business-time clock: two timeline lookups.
-A ticket with pauses gets the full auditable clock (``sla_clock``). Both give the same state, due time and
-remaining time (a property test holds them to it); only the full clock lists segments.
+The status history cuts a target's life into running and paused pieces; the business time of the running
+pieces is the elapsed time, and the due time is where it reaches the target. This gives the same state, due
+time and remaining time as the auditable clock (``sla_clock``, a property test holds them to it); only the
+auditable clock lists its segments, so it is used where those are shown (one ticket's page).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from deskpulse.domain.sla.clock import DEFAULT_PAUSING, ClockState, Transition, sla_clock
+from deskpulse.domain.sla.clock import DEFAULT_PAUSING, ClockState, Transition, status_pieces
 from deskpulse.domain.sla.policy import AtRiskRule, TargetKind
 from deskpulse.domain.sla.timeline import BusinessTimeline
 from deskpulse.domain.tickets import StatusCategory
 
 _SECOND = timedelta(seconds=1)
+_ZERO = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +61,33 @@ class Evaluator:
         """The target's state at ``now`` (or at its completion)."""
         if item.target is None and item.vendor_due_at is None:
             raise ValueError("a target needs a duration or a vendor due time")
-        if any(t.status is True or (not isinstance(t.status, bool) and t.status in self.pausing) for t in transitions):
-            return self._full(item, transitions)
         reference = max(item.created_at, self.now if item.completed_at is None else item.completed_at)
-        elapsed = self.timeline.business_time(item.created_at, reference)
+        pieces = [(item.created_at, reference, False)]
+        if any(self._pauses(t) for t in transitions):
+            pieces = status_pieces(item.created_at, reference, transitions, self.pausing)
+        # The clock runs only in the running pieces; the due time is where their business time reaches the target.
+        elapsed, due = _ZERO, None
+        for start, end, paused in pieces:
+            if paused:
+                continue
+            piece = self.timeline.business_time(start, end)
+            if due is None and item.target is not None and elapsed + piece >= item.target:
+                due = self.timeline.add(start, item.target - elapsed)
+            elapsed += piece
         if item.vendor_due_at is not None:
             due = item.vendor_due_at
             remaining = self.timeline.business_time(reference, due)
         else:
             assert item.target is not None
-            due = self.timeline.add(item.created_at, item.target)
             remaining = item.target - elapsed
-        return self._judge(item, reference, due, remaining, elapsed, paused=False)
+            if due is None:
+                due = self.timeline.add(reference, remaining)
+        paused_now = item.completed_at is None and bool(pieces) and pieces[-1][2]
+        return self._judge(item, reference, due, remaining, elapsed, paused=paused_now)
+
+    def _pauses(self, transition: Transition) -> bool:
+        status = transition.status
+        return status is True or (not isinstance(status, bool) and status in self.pausing)
 
     def _judge(
         self, item: TargetInput, reference: datetime, due: datetime, remaining: timedelta, elapsed: timedelta,
@@ -96,27 +113,4 @@ class Evaluator:
             target_seconds=item.target // _SECOND if item.target is not None else None,
             vendor_due=item.vendor_due_at is not None,
             paused=paused,
-        )
-
-    def _full(self, item: TargetInput, transitions: Sequence[Transition]) -> TargetResult:
-        clock = sla_clock(
-            created_at=item.created_at, calendar=self.timeline.calendar, target=item.target, now=self.now,
-            transitions=transitions, completed_at=item.completed_at, vendor_due_at=item.vendor_due_at,
-            pausing=self.pausing, at_risk=self.rule,
-        )  # fmt: skip
-        last = max(transitions, key=lambda t: t.at)
-        paused_now = item.completed_at is None and (
-            last.status is True or (not isinstance(last.status, bool) and last.status in self.pausing)
-        )
-        return TargetResult(
-            kind=item.kind,
-            state=clock.state,
-            due_at=clock.due_at,
-            remaining_seconds=clock.remaining_seconds,
-            elapsed_business_seconds=clock.elapsed_business_seconds,
-            completed_at=clock.completed_at,
-            breached_at=clock.breached_at,
-            target_seconds=item.target // _SECOND if item.target is not None else None,
-            vendor_due=clock.vendor_due,
-            paused=paused_now,
         )

@@ -226,7 +226,7 @@ def cached_board(
     names = (_names(settings.agent_names_file), _names(settings.requester_names_file))
     key = (
         now,
-        tuple((r.id, r.last_ok_at, r.stale_since, r.last_error) for r in sources.rows),
+        tuple((r.id, r.last_ok_at, r.data_version, r.stale_since, r.last_error) for r in sources.rows),
         sources.client_ids,
         tuple(sorted(filters.items())),
         principal.actor if filters.get("mine") else None,

@@ -92,7 +92,7 @@ def dashboard(request: Request, session: DbSession, config: AppConfig, sources: 
     key = (
         config.timezone,
         now.replace(second=0, microsecond=0),
-        tuple((r.id, r.last_ok_at, r.stale_since, r.last_error) for r in sources.rows),
+        tuple((r.id, r.last_ok_at, r.data_version, r.stale_since, r.last_error) for r in sources.rows),
         sources.client_ids,
         sources.internal,
     )

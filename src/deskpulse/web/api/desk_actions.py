@@ -26,6 +26,7 @@ from deskpulse.live.service import LiveService, ticket_events
 from deskpulse.metrics.envelope import Envelope, ok
 from deskpulse.metrics.ticket_filters import PRIORITY_NAMES
 from deskpulse.store.db import Database
+from deskpulse.store.sources import bump_data_version
 from deskpulse.store.tables import TicketRow
 from deskpulse.sync.upsert import upsert_tickets
 from deskpulse.web.api.desk_metrics import ERRORS
@@ -119,6 +120,7 @@ async def _write_one(
                     active_ids={result.ticket.external_id} if result.ticket.status_category.is_active else set(),
                     complete_active_set=False,
                 )  # fmt: skip
+                bump_data_version(session, row.source_id)
             audit.record(
                 session, at=now, actor=principal.actor, action="ticket.update", target=target,
                 ip=request.client.host if request.client else None, result=result.outcome.value,

@@ -68,10 +68,11 @@ def evaluated(request: Request, session: Session, config: Config, sources: Sourc
     now = utcnow()
     cache: ViewCache[Evaluated] | None = getattr(request.app.state, "sla_cache", None)
     if cache is None:
-        cache = request.app.state.sla_cache = ViewCache[Evaluated](size=16)
+        # Small: a past minute's entry is never asked for again, and each one holds every evaluated ticket.
+        cache = request.app.state.sla_cache = ViewCache[Evaluated](size=3)
     key = (
         now.replace(second=0, microsecond=0),
-        tuple((r.id, r.last_ok_at) for r in sources.rows),
+        tuple((r.id, r.last_ok_at, r.data_version) for r in sources.rows),
         sources.client_ids,
         days,
     )
@@ -96,11 +97,11 @@ def metrics_data(request: Request, session: Session, config: Config, sources: So
     response = figures.compliance_of(view.tickets, [TargetKind.FIRST_RESPONSE], period)
     resolution = figures.compliance_of(view.tickets, [TargetKind.RESOLUTION], period)
     return {
-        "overview": figures.overview(view.tickets, period, reasons),
+        "overview": figures.overview(view.tickets, period, reasons, figures.combined(response, resolution)),
         "priority": figures.priorities(view.tickets),
         "queues": figures.queues(view.tickets, now, view.team_name, view.source_names),
         "resources": resources_of(session, view, sources, period),
-        "slaBreaches": figures.breaches(view.tickets, period),
+        "slaBreaches": figures.breaches(view.tickets, period, (response, resolution)),
         "slaCompliance": {
             "response": _compliance(response),
             "resolution": _compliance(resolution),

@@ -1,7 +1,11 @@
-// Entry point: wires the controls and refreshes every section on a timer.
+// Entry point: wires the controls and reloads every section when the live stream says data changed.
+// While the stream is down (and auto-refresh is on), a slow poll keeps the figures from going stale.
 import { getJSON } from "./api.js";
 import { ChartSlot } from "./charts.js";
 import { renderClosed, renderDashboard, renderLoadError } from "./dashboard.js";
+import { mountIndicator } from "./live-status.js";
+import { isLive, isPaused, startLive, subscribe, throttle } from "./live.js";
+import { initNotifications } from "./notify.js";
 import { currentTheme, initTheme, THEME_EVENT } from "./theme.js";
 
 const main = document.getElementById("main");
@@ -9,7 +13,7 @@ const config = {
   root: main.dataset.root || "",
   source: main.dataset.source || null,
   multiSource: main.dataset.multiSource === "true",
-  refreshMs: Math.max(5, Number(main.dataset.refreshSeconds) || 30) * 1000,
+  fallbackMs: Math.max(5, Number(main.dataset.fallbackSeconds) || 60) * 1000,
 };
 const state = { range: main.dataset.defaultRange || "24h", closedRows: [], timer: null };
 const historyChart = new ChartSlot(document.getElementById("history-chart"), "history");
@@ -63,8 +67,16 @@ async function refresh() {
   clearTimeout(state.timer);
   await attempt(loadDashboard, loadClosed, loadHistory);
   document.body.dataset.loaded = "true";
-  state.timer = setTimeout(refresh, config.refreshMs);
+  state.timer = setTimeout(fallbackPoll, config.fallbackMs);
 }
+
+// The stream is the trigger; this only runs while it is down, so figures never go stale silently.
+function fallbackPoll() {
+  if (isLive() || isPaused()) state.timer = setTimeout(fallbackPoll, config.fallbackMs);
+  else reload();
+}
+
+const reload = throttle(refresh);
 
 function initRangeSwitch() {
   const buttons = [...document.querySelectorAll(".range-switch [data-range]")];
@@ -88,6 +100,11 @@ document.addEventListener(THEME_EVENT, () => attempt(loadHistory, drawClosed));
 initRangeSwitch();
 initSourcePicker();
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") refresh();
+  if (document.visibilityState === "visible" && !isPaused()) reload();
 });
-refresh();
+for (const topic of ["tickets", "metrics", "sources"]) subscribe(topic, reload);
+initNotifications();
+const placeholder = document.querySelector("[data-live]");
+if (placeholder) mountIndicator(placeholder);
+startLive(config.root);
+reload();
