@@ -33,6 +33,7 @@ import freshservice_sync_cost
 import live_fanout
 import memory
 import sync_throughput
+import webhook_latency
 from common import BENCH_DIR, BenchResult, Figure, Workspace, machine_info
 
 # Order matters only for speed: later benchmarks reuse the simulators and filled stores of earlier ones,
@@ -47,6 +48,7 @@ BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     freshservice_sync_cost.NAME: freshservice_sync_cost.run,
     desk_metrics.NAME: desk_metrics.run,
     live_fanout.NAME: live_fanout.run,
+    webhook_latency.NAME: webhook_latency.run,
     sync_throughput.NAME: sync_throughput.run,
 }
 RESULTS_DIR = BENCH_DIR / "results"

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from deskpulse.clock import utcnow
 from deskpulse.config import AnySource, Config
 from deskpulse.connectors.protocol import Connector, Progress
@@ -98,12 +100,17 @@ class Scheduler:
                 retry = now + timedelta(seconds=min(engine.source.poll_seconds, 30.0))
                 self._next_run[name] = shared if shared is not None and shared > now else retry
                 return None
+        result: CycleResult | None = None
         try:
             result = await engine.run_cycle(progress)
         finally:
+            # The next due time is written in the same transaction that gives the lease back: otherwise another
+            # process could claim the source in between, still seeing the old due time, and poll it twice.
             with self.db.session() as session:
+                if result is not None:
+                    self._schedule_next(session, engine, result)
                 release_lease(session, engine.source_id, self.owner)
-        self._schedule_next(engine, result)
+        self._log(result)
         if self.on_result is not None:
             try:
                 await self.on_result(result)
@@ -111,16 +118,18 @@ class Scheduler:
                 log.exception("publishing the result of %s failed", name)
         return result
 
-    def _schedule_next(self, engine: SyncEngine, result: CycleResult) -> None:
+    def _schedule_next(self, session: Session, engine: SyncEngine, result: CycleResult) -> None:
         cadence = plan_cadence(engine.source, result.requests, engine.connector.budget.limit)
         wait = PERMANENT_RETRY_SECONDS if result.permanent else cadence.seconds
         due = result.started_at + timedelta(seconds=wait)
         self._next_run[engine.source.name] = due
-        with self.db.session() as session:
-            row = session.get(SourceRow, engine.source_id)
-            if row is not None:
-                row.next_run_at = due
-                row.schedule_note = cadence.note
+        row = session.get(SourceRow, engine.source_id)
+        if row is not None:
+            row.next_run_at = due
+            row.schedule_note = cadence.note
+
+    @staticmethod
+    def _log(result: CycleResult) -> None:
         if result.ok:
             log.info(
                 "synced %s: %d active, %d requests, %.1f s",

@@ -44,6 +44,8 @@ class Evaluated:
 
     def __init__(self, tickets: list[SlaTicket], sources: SourceSelection, session: Session) -> None:
         self.tickets = tickets
+        # The metrics document built from these tickets (once per cache entry: per minute, sync state, scope).
+        self.document: Any = None
         self.source_names = {r.id: r.name for r in sources.rows}
         teams, agents = directory_names(session, sources.ids)
         self.teams, self.agents = teams, agents
@@ -90,9 +92,15 @@ def evaluated(request: Request, session: Session, config: Config, sources: Sourc
 
 def metrics_data(request: Request, session: Session, config: Config, sources: SourceSelection, days: int) -> Any:
     """The whole metrics document (also rendered by the SLA, workload and trends pages)."""
-    now = utcnow()
     view = evaluated(request, session, config, sources, days)
-    period = period_for(now.replace(second=0, microsecond=0), config, days)
+    if view.document is None:
+        view.document = _document(session, config, sources, days, view)
+    return view.document
+
+
+def _document(session: Session, config: Config, sources: SourceSelection, days: int, view: Evaluated) -> Any:
+    now = utcnow().replace(second=0, microsecond=0)
+    period = period_for(now, config, days)
     reasons = figures.Reasons()
     response = figures.compliance_of(view.tickets, [TargetKind.FIRST_RESPONSE], period)
     resolution = figures.compliance_of(view.tickets, [TargetKind.RESOLUTION], period)
