@@ -69,7 +69,8 @@ class CycleRecord:
             result.requests,
             result.active,
             result.closed_seen,
-            asdict(result.stats),
+            # The counts only: ``touched`` lists every changed ticket id (for live events), not a figure.
+            {k: v for k, v in asdict(result.stats).items() if k != "touched"},
         )
 
     @property
