@@ -133,7 +133,7 @@ def worker(config: ConfigOpt = None) -> None:
         # With Redis, every change reaches the pages of every web process; without it they watch the store.
         bus = RedisBus(cfg.redis_url) if cfg.redis_url else None
         live = LiveService(bus=bus)
-        connectors = {s.name: build_connector(s) for s in cfg.sources}
+        connectors = {s.name: build_connector(s) for s in cfg.ticket_sources}
         scheduler = Scheduler(db, cfg, connectors, on_result=live.cycle_finished if bus else None)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -173,7 +173,7 @@ def sync(
     async def main() -> int:
         db = Database(cfg.database_url)
         await asyncio.to_thread(prepare_store, db, cfg)
-        scheduler = Scheduler(db, cfg, {s.name: build_connector(s) for s in cfg.sources})
+        scheduler = Scheduler(db, cfg, {s.name: build_connector(s) for s in cfg.ticket_sources})
         failed = 0
         columns = (
             SpinnerColumn(),

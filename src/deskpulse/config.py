@@ -23,6 +23,7 @@ from deskpulse.board_config import BoardConfig
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+from deskpulse.connectors.librenms.settings import LibreNmsSettings
 from deskpulse.connectors.webhook_support import secret_list
 from deskpulse.domain.sla import SlaPolicySet
 from deskpulse.sla_config import SlaConfig
@@ -79,7 +80,8 @@ class SourceConfig(BaseModel):
         return _check_zone(value)
 
 
-AnySource = SourceConfig | FreshserviceSettings | FilesSettings | AutotaskSettings
+TicketSource = SourceConfig | FreshserviceSettings | FilesSettings | AutotaskSettings
+AnySource = TicketSource | LibreNmsSettings
 
 
 class ClientConfig(BaseModel):
@@ -187,6 +189,11 @@ class Config(BaseModel):
     def tz(self) -> ZoneInfo:
         """The configured local time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def ticket_sources(self) -> list[TicketSource]:
+        """The sources that hold tickets (every kind except monitoring sources such as LibreNMS)."""
+        return [s for s in self.sources if not isinstance(s, LibreNmsSettings)]
 
     def source(self, name: str) -> AnySource:
         """The source called ``name``; KeyError when there is none."""

@@ -8,6 +8,7 @@ from deskpulse.config import AnySource
 from deskpulse.connectors.autotask.connector import AutotaskConnector
 from deskpulse.connectors.files.connector import FilesConnector
 from deskpulse.connectors.freshservice.connector import FreshserviceConnector
+from deskpulse.connectors.librenms.connector import LibreNmsConnector
 from deskpulse.connectors.protocol import Connector
 from deskpulse.connectors.trengo.connector import TrengoConnector
 
@@ -16,6 +17,8 @@ CONNECTORS: dict[str, type[Any]] = {
     "freshservice": FreshserviceConnector,
     "files": FilesConnector,
     "autotask": AutotaskConnector,
+    # Monitoring, not tickets: built for `deskpulse check` and the uptime poller, never for a ticket sync.
+    "librenms": LibreNmsConnector,
 }
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from deskpulse.clock import utcnow
-from deskpulse.config import AnySource, Config
+from deskpulse.config import Config, TicketSource
 from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.protocol import (
     Connector,
@@ -96,7 +96,7 @@ class SyncEngine:
         self,
         db: Database,
         config: Config,
-        source: AnySource,
+        source: TicketSource,
         connector: Connector,
         *,
         clock: Callable[[], datetime] = utcnow,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
-from deskpulse.config import AnySource, Config
+from deskpulse.config import Config, TicketSource
 from deskpulse.connectors.protocol import Connector, Progress
 from deskpulse.store.db import Database
 from deskpulse.store.sources import release_lease, try_lease
@@ -38,7 +38,7 @@ class Cadence:
     note: str | None
 
 
-def plan_cadence(source: AnySource, requests_last_cycle: int, budget_per_minute: int) -> Cadence:
+def plan_cadence(source: TicketSource, requests_last_cycle: int, budget_per_minute: int) -> Cadence:
     """Stretch the poll interval when one cycle needs more requests than the budget allows per interval."""
     needed = requests_last_cycle * 60.0 / max(1, budget_per_minute) * HEADROOM
     if needed <= source.poll_seconds:
@@ -55,7 +55,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def lease_length(source: AnySource, config: Config) -> timedelta:
+def lease_length(source: TicketSource, config: Config) -> timedelta:
     """How long one cycle's lease lasts: ``max(lease_seconds, 5 × poll_seconds)``; a dead holder blocks the
     source that long. Not renewed during the cycle, so every cycle must fit in it."""
     return timedelta(seconds=max(config.lease_seconds, source.poll_seconds * 5))
@@ -79,7 +79,9 @@ class Scheduler:
         self.config = config
         self.owner = owner or default_owner()
         self.clock = clock
-        self.engines = {s.name: SyncEngine(db, config, s, connectors[s.name], clock=clock) for s in config.sources}
+        self.engines = {
+            s.name: SyncEngine(db, config, s, connectors[s.name], clock=clock) for s in config.ticket_sources
+        }
         self._next_run: dict[str, datetime] = {}
         self._last_retention: datetime | None = None
 

@@ -95,11 +95,11 @@ def create_app(
         # The chart bundle takes seconds to generate; build it before the first page asks for it.
         await asyncio.to_thread(charts.vega_bundle_gzip)
         stop = asyncio.Event()
-        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.sources))
+        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.ticket_sources))
         scheduler = None
-        if run_sync and config.sources:
+        if run_sync and config.ticket_sources:
             kwargs = connector_kwargs or {}
-            connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in config.sources}
+            connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in config.ticket_sources}
             scheduler = Scheduler(database, config, connectors, on_result=app.state.live.cycle_finished)
             app.state.scheduler_task = asyncio.create_task(scheduler.run_forever(stop), name="deskpulse-sync")
         try:

@@ -51,7 +51,7 @@ def select_sources(
     source: Annotated[str | None, Query(description="Name of one configured source; all sources when omitted")] = None,
 ) -> SourceSelection:
     """Resolve ``?source=``; 404 with the list of configured names when it names no source."""
-    names = [s.name for s in config.sources]
+    names = [s.name for s in config.ticket_sources]
     if source is not None and source not in names:
         known = ", ".join(names) or "none"
         raise HTTPException(status_code=404, detail=f"Unknown source {source!r}; configured sources: {known}.")

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from deskpulse.config import AnySource
+from deskpulse.config import TicketSource
 from deskpulse.connectors.registry import build_connector
 from deskpulse.live.service import LiveService, ticket_events
 from deskpulse.sync.engine import SyncEngine
@@ -37,7 +37,7 @@ class HookRefresher:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._engines: dict[str, SyncEngine] = {}
 
-    def submit(self, source: AnySource, external_ids: Iterable[str]) -> None:
+    def submit(self, source: TicketSource, external_ids: Iterable[str]) -> None:
         """Queue ``external_ids`` of ``source`` for a refresh and make sure a task is draining that source."""
         pending = self._pending.setdefault(source.name, {})
         dropped = 0
@@ -60,7 +60,7 @@ class HookRefresher:
         if self._running.get(name) is task:
             del self._running[name]
 
-    async def _drain(self, source: AnySource) -> None:
+    async def _drain(self, source: TicketSource) -> None:
         pending = self._pending[source.name]
         try:
             while pending:
@@ -77,7 +77,7 @@ class HookRefresher:
             if current is not None:
                 self._finished(source.name, current)
 
-    async def _refresh(self, source: AnySource, batch: list[str]) -> RefreshResult:
+    async def _refresh(self, source: TicketSource, batch: list[str]) -> RefreshResult:
         engine = await self._engine(source)
         result = await refresh_tickets(engine, batch)
         if not result.ok:
@@ -93,7 +93,7 @@ class HookRefresher:
             await live.publish(ticket_events(source.name, result.stats.touched, result.started_at, CAUSE))
         return result
 
-    async def _engine(self, source: AnySource) -> SyncEngine:
+    async def _engine(self, source: TicketSource) -> SyncEngine:
         engine = self._engines.get(source.name)
         if engine is None:
             kwargs = self.state.connector_kwargs.get(source.name, {})

@@ -53,7 +53,7 @@ def dashboard_page(
         # A customer's home is its own portal: its tickets, not the desk's wallboard.
         return RedirectResponse("/portal", status_code=303)
     config = request.app.state.config
-    names = [s.name for s in config.sources]
+    names = [s.name for s in config.ticket_sources]
     selected = source if source in names else None
     context: dict[str, Any] = {
         "principal": principal,

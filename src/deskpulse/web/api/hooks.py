@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
 from deskpulse.clock import utcnow
-from deskpulse.config import AnySource, Config, SourceConfig
+from deskpulse.config import AnySource, Config, SourceConfig, TicketSource
 from deskpulse.connectors.autotask import webhooks as autotask_hooks
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.freshservice import webhooks as freshservice_hooks
@@ -89,7 +89,7 @@ def _refuse(request: Request, source: AnySource, reason: str) -> HTTPException:
     return HTTPException(401, reason)
 
 
-async def _accept(request: Request, source: AnySource, replay_key: str | None, ids: list[str]) -> HookAccepted:
+async def _accept(request: Request, source: TicketSource, replay_key: str | None, ids: list[str]) -> HookAccepted:
     """Refuse a replay, then queue the tickets for a refresh and answer."""
     if replay_key is not None and not await _guard(request).first_time(f"{source.name}:{replay_key}"):
         raise _refuse(request, source, "This callout was already received (a replay); it is ignored.")
