@@ -4,7 +4,7 @@ Usage: ``python bench/run.py [--quick] [--only NAME] [--keep]``
 
 * ``--quick``: workloads ten times smaller (CI smoke run, well under a minute);
 * ``--only NAME``: one benchmark (``dashboard``, ``memory``, ``auth``, ``board``, ``freshservice-sync``,
-  ``metrics``, ``live`` or ``sync``); may be repeated;
+  ``metrics``, ``alerts``, ``live`` or ``sync``); may be repeated;
 * ``--keep``: keep the scratch directory (databases, configs, child logs) and print its path.
 
 Every server runs as a child process on 127.0.0.1 (the auth, board, Freshservice and metrics benchmarks drive
@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import alerts_eval
 import auth_overhead
 import board_latency
 import dashboard_latency
@@ -39,7 +40,8 @@ from common import BENCH_DIR, BenchResult, Figure, Workspace, machine_info
 # Order matters only for speed: later benchmarks reuse the simulators and filled stores of earlier ones,
 # and the sync benchmark changes 1% of the tickets in the shared simulator, so it runs last. The Freshservice
 # benchmarks run their simulator in-process and share nothing with the others, nor does the metrics benchmark
-# (its own seeded store, written through the sync's upsert).
+# (its own seeded store, written through the sync's upsert), nor does the alerts benchmark (the same kind of store,
+# in a directory of its own).
 BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     dashboard_latency.NAME: dashboard_latency.run,
     memory.NAME: memory.run,
@@ -47,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     board_latency.NAME: board_latency.run,
     freshservice_sync_cost.NAME: freshservice_sync_cost.run,
     desk_metrics.NAME: desk_metrics.run,
+    alerts_eval.NAME: alerts_eval.run,
     live_fanout.NAME: live_fanout.run,
     webhook_latency.NAME: webhook_latency.run,
     sync_throughput.NAME: sync_throughput.run,

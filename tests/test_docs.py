@@ -15,6 +15,7 @@ from deskpulse.cli import app as cli_app
 from deskpulse.config import AuthConfig, ClientConfig, Config, SmtpConfig, SourceConfig, load_config
 from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+from deskpulse.uptime_config import UptimeConfig
 from deskpulse.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +75,7 @@ MODELS = (
     BoardConfig,
     BoardView,
     FilesSettings,
+    UptimeConfig,
 )
 NESTED = [(model.__name__, field) for model in MODELS for field in sorted(model.model_fields)]
 

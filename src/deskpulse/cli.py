@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from deskpulse.cli_uptime import uptime_app
 from deskpulse.cli_users import apikey_app, users_app
 from deskpulse.cli_webhooks import webhooks_app
 from deskpulse.config import Config, ConfigError, load_config
@@ -28,6 +30,7 @@ ConfigOpt = Annotated[
 app.add_typer(users_app, name="users")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(uptime_app, name="uptime")
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -118,10 +121,13 @@ def cert(
 
 @app.command()
 def worker(config: ConfigOpt = None) -> None:
-    """Run the sync loop without the web server (one or more per installation)."""
+    """Run the sync loop and the alert rules without the web server (one or more per installation)."""
+    from deskpulse.alerts.worker import AlertsWorker
     from deskpulse.live.redis_bus import RedisBus
     from deskpulse.live.service import LiveService
+    from deskpulse.sync.engine import CycleResult
     from deskpulse.sync.scheduler import Scheduler, run_until_stopped
+    from deskpulse.sync.uptime_poll import start_pollers, stop_pollers
     from deskpulse.web.app import prepare_store
 
     _setup_logging()
@@ -134,15 +140,29 @@ def worker(config: ConfigOpt = None) -> None:
         bus = RedisBus(cfg.redis_url) if cfg.redis_url else None
         live = LiveService(bus=bus)
         connectors = {s.name: build_connector(s) for s in cfg.ticket_sources}
-        scheduler = Scheduler(db, cfg, connectors, on_result=live.cycle_finished if bus else None)
+        # Alert rules are evaluated after each good cycle and on their timer; idempotent across workers.
+        alerts_worker = AlertsWorker(db, cfg, live=live)
+
+        async def on_result(result: CycleResult) -> None:
+            if bus is not None:
+                await live.cycle_finished(result)
+            await alerts_worker.cycle_finished(result)
+
+        scheduler = Scheduler(db, cfg, connectors, on_result=on_result)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        alerts_task = asyncio.create_task(alerts_worker.run_forever(stop), name="deskpulse-alerts")
+        uptime_pollers = start_pollers(db, cfg, stop, publish=live.publish if bus is not None else None)
         try:
             # On SIGTERM a running cycle gets 30 s to commit, then is cancelled; either way its lease is released.
             await run_until_stopped(scheduler, stop)
         finally:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(alerts_task, timeout=10)
+            await stop_pollers(uptime_pollers)
             await scheduler.aclose()
             if bus is not None:
                 await bus.aclose()

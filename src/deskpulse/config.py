@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from deskpulse.alerts.settings import AlertsConfig
 from deskpulse.board_config import BoardConfig
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.files.settings import FilesSettings
@@ -27,6 +28,7 @@ from deskpulse.connectors.librenms.settings import LibreNmsSettings
 from deskpulse.connectors.webhook_support import secret_list
 from deskpulse.domain.sla import SlaPolicySet
 from deskpulse.sla_config import SlaConfig
+from deskpulse.uptime_config import UptimeConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
 TRENGO_DEFAULT_BASE_URL = "https://app.trengo.com/api/v2"
@@ -151,6 +153,8 @@ class Config(BaseModel):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
     sla: SlaConfig = Field(default_factory=SlaConfig)
+    uptime: UptimeConfig = Field(default_factory=UptimeConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     _sla_policy: SlaPolicySet | None = PrivateAttr(default=None)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
@@ -169,6 +173,9 @@ class Config(BaseModel):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
+        problems = self.alerts.unknown_references([c.id for c in self.clients], [s.name for s in self.sources])
+        if problems:
+            raise ValueError("; ".join(problems))
         unknown = sorted({c.client for c in self.sla.clients} - {c.id for c in self.clients})
         if unknown:
             raise ValueError(f"sla.clients names clients that are not in [[clients]]: {', '.join(unknown)}")

@@ -28,6 +28,7 @@ from deskpulse.config import ClientConfig, Config
 from deskpulse.connectors.freshservice import FreshserviceConnector, FreshserviceSettings
 from deskpulse.live.events import DESK, LiveEvent
 from deskpulse.simulators.freshservice import FreshserviceScenario, create_app
+from deskpulse.store.alerts_tables import AlertRow
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
 from deskpulse.sync.engine import SyncEngine
@@ -189,6 +190,43 @@ def test_the_board_updates_in_place_when_a_ticket_changes_at_the_vendor(desk: De
     assert page.problems == []
 
 
+def open_alert(db: Database, title: str) -> int:
+    """A firing desk-wide alert written straight into the store (as an evaluation would leave it); its id."""
+    now = datetime.now(UTC)
+    key = f"rule:e2e|desk:{title}"
+    with db.session() as session:
+        row = AlertRow(dedupe_key=key, open_key=key, rule_id="e2e", rule_name="Browser test", subject="desk",
+                       severity="warning", title=title, message="Raised by the browser test.", url="/board",
+                       state="firing", level=1, policy={"levels": []}, silenced=False, fired_at=now, last_seen_at=now,
+                       notify_count=0)  # fmt: skip
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_the_alerts_panel_updates_on_an_alerts_event_and_its_buttons_acknowledge_and_resolve(
+    desk: Desk, page: Any
+) -> None:
+    sign_in(page, desk.url, "/board")
+    wait_for_state(page, "live")
+    page.evaluate("window.__marker = 1")
+    alert_id = open_alert(desk.db, "Coffee machine alarm")
+    data = {"id": alert_id, "title": "Coffee machine alarm", "message": "-", "severity": "warning", "url": "/board"}
+    desk.publish(LiveEvent("alerts", "alert.fired", DESK, data, datetime.now(UTC)))
+    item = page.locator(f"[data-alert='{alert_id}']")
+    item.wait_for(timeout=WAIT_MS)
+    assert page.evaluate("window.__marker") == 1, "the panel was updated in place, not by a navigation"
+    assert item.locator(".severity-badge").inner_text().lower() == "warning"
+
+    item.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    page.locator(f"[data-alert='{alert_id}'].alert-item--acknowledged").wait_for(timeout=WAIT_MS)
+    assert page.url == f"{desk.url}/board", "the form came back to the board"
+    assert "acknowledged by ada@example.test" in page.locator(f"[data-alert='{alert_id}']").inner_text()
+    page.locator(f"[data-alert='{alert_id}']").get_by_role("button", name=re.compile("^Resolve")).click()
+    page.locator(f"[data-alert='{alert_id}']").wait_for(state="detached", timeout=WAIT_MS)
+    assert page.problems == []
+
+
 def test_the_indicator_says_reconnecting_then_offline_and_live_again_after_a_restart(desk: Desk, page: Any) -> None:
     page.clock.install()  # the page's timers: "offline" is 30 s away, fast-forwarded below
     server = desk.serve()
@@ -281,7 +319,7 @@ def test_every_live_page_connects_without_console_errors(desk: Desk, page: Any, 
     sign_in(page, desk.url, "/board")
     ticket = page.locator("tr[data-ticket]").first.get_attribute("data-ticket")
     shots = os.environ.get("DESKPULSE_SCREENSHOTS")
-    for path in ("/", "/board", "/sla", "/workload", "/trends", f"/tickets/fs:{ticket}", "/portal"):
+    for path in ("/", "/board", "/sla", "/workload", "/trends", "/alerts", f"/tickets/fs:{ticket}", "/portal"):
         page.goto(f"{desk.url}{path}")
         wait_for_state(page, "live")
         assert page.evaluate("document.documentElement.dataset.theme") == theme

@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users:admin": frozenset({Role.ADMIN}),
     "audit:read": frozenset({Role.ADMIN}),
     "kiosk:admin": frozenset({Role.ADMIN}),
+    "uptime:admin": frozenset({Role.ADMIN, Role.MANAGER}),  # uptime graphs, services, suggested parents
+    "alerts:admin": frozenset({Role.ADMIN, Role.MANAGER}),  # alert rules and channel tests
 }
 
 # Roles that see only the clients assigned to them; the others see every client.

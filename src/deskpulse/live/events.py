@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-TOPICS = frozenset({"tickets", "metrics", "alerts", "sources"})
+TOPICS = frozenset({"tickets", "metrics", "alerts", "sources", "uptime"})
 DESK = "desk"
 EVERYONE = "everyone"
 Audience = str | int  # DESK, EVERYONE or a client id

@@ -63,6 +63,10 @@ class Hub:
         """Forget ``sub``."""
         self._subscribers.discard(sub)
 
+    def recent(self) -> list[LiveEvent]:
+        """The buffered events, oldest first (for diagnostics and tests)."""
+        return list(self._buffer)
+
     @property
     def subscribers(self) -> int:
         """Open streams in this process."""

@@ -19,6 +19,7 @@ from deskpulse.live.hub import Hub
 from deskpulse.live.service import ticket_events
 from deskpulse.store.db import Database
 from deskpulse.store.tables import SourceRow, TicketRow
+from deskpulse.store.uptime_monitoring import MONITORING_KINDS
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
@@ -38,9 +39,9 @@ class StoreWatch:
         with self.db.session() as session:
             rows = session.execute(
                 select(SourceRow.id, SourceRow.name, SourceRow.last_ok_at, SourceRow.last_attempt_at,
-                       SourceRow.stale_since, SourceRow.last_error)
+                       SourceRow.stale_since, SourceRow.last_error, SourceRow.kind)
             ).all()  # fmt: skip
-            for sid, name, ok_at, attempt_at, stale_since, error in rows:
+            for sid, name, ok_at, attempt_at, stale_since, error, kind in rows:
                 before = self._seen.get(sid)
                 self._seen[sid] = (ok_at, attempt_at)
                 if before is None or before == (ok_at, attempt_at):
@@ -50,6 +51,9 @@ class StoreWatch:
                 assert at is not None
                 status = {"source": name, "ok": ok, "error": None if ok else error}
                 events.append(LiveEvent("sources", "source.synced" if ok else "source.failed", EVERYONE, status, at))
+                if ok and kind in MONITORING_KINDS and ok_at != before[0]:
+                    events.append(LiveEvent("uptime", "uptime.changed", EVERYONE, {"source": name}, at))
+                    continue
                 if ok and ok_at is not None and ok_at != before[0]:
                     # Rows this commit wrote carry its time; before the first commit every row is new.
                     newer = TicketRow.synced_at > before[0] if before[0] is not None else TicketRow.synced_at >= ok_at

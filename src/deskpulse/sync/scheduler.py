@@ -19,6 +19,7 @@ from deskpulse.connectors.protocol import Connector, Progress
 from deskpulse.store.db import Database
 from deskpulse.store.sources import release_lease, try_lease
 from deskpulse.store.tables import SourceRow
+from deskpulse.sync.cycle_log import log_cycle
 from deskpulse.sync.engine import CycleResult, SyncEngine
 from deskpulse.sync.retention import apply_retention
 
@@ -111,6 +112,7 @@ class Scheduler:
             with self.db.session() as session:
                 if result is not None:
                     self._schedule_next(session, engine, result)
+                    log_cycle(session, engine.source_id, result)
                 release_lease(session, engine.source_id, self.owner)
         self._log(result)
         if self.on_result is not None:

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from deskpulse import __version__
+from deskpulse.alerts.worker import AlertsWorker
 from deskpulse.auth import sessions
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
@@ -33,10 +34,13 @@ from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import exclusive_setup, upgrade
 from deskpulse.store.sources import ensure_source
+from deskpulse.sync.engine import CycleResult
 from deskpulse.sync.scheduler import Scheduler
-from deskpulse.web import account, admin_pages, board_page, charts, kiosk, metrics_pages, pages, portal
+from deskpulse.sync.uptime_poll import start_pollers, stop_pollers
+from deskpulse.web import account, admin_pages, board_page, charts, kiosk, metrics_pages, pages, portal, uptime_pages
 from deskpulse.web.api import (
     admin,
+    alerts,
     audit_log,
     board,
     dashboard,
@@ -48,8 +52,12 @@ from deskpulse.web.api import (
     hooks,
     keys,
     kiosk_links,
+    source_status,
     stream,
     tickets,
+    uptime,
+    uptime_admin,
+    uptime_suggestions,
 )
 from deskpulse.web.auth import Public
 from deskpulse.web.live_setup import start_live, stop_live
@@ -95,13 +103,27 @@ def create_app(
         # The chart bundle takes seconds to generate; build it before the first page asks for it.
         await asyncio.to_thread(charts.vega_bundle_gzip)
         stop = asyncio.Event()
-        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.ticket_sources))
+        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.sources))
         scheduler = None
         if run_sync and config.ticket_sources:
             kwargs = connector_kwargs or {}
             connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in config.ticket_sources}
-            scheduler = Scheduler(database, config, connectors, on_result=app.state.live.cycle_finished)
+            alerts_worker = AlertsWorker(database, config, live=app.state.live, connector_kwargs=kwargs)
+            live_service = app.state.live
+
+            async def on_result(result: CycleResult) -> None:
+                await live_service.cycle_finished(result)
+                await alerts_worker.cycle_finished(result)
+
+            scheduler = Scheduler(database, config, connectors, on_result=on_result)
+            app.state.alerts_task = asyncio.create_task(alerts_worker.run_forever(stop), name="deskpulse-alerts")
             app.state.scheduler_task = asyncio.create_task(scheduler.run_forever(stop), name="deskpulse-sync")
+        # LibreNMS sources: the uptime poller, next to the ticket sync (its events go out like the sync's).
+        uptime_pollers = (
+            start_pollers(database, config, stop, connector_kwargs=connector_kwargs, publish=app.state.live.publish)
+            if run_sync
+            else None
+        )
         try:
             yield
         finally:
@@ -117,8 +139,13 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 app.state.scheduler_task = None
+            alerts_task = getattr(app.state, "alerts_task", None)
+            if alerts_task is not None:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(alerts_task, timeout=10)
             if scheduler is not None:
                 await scheduler.aclose()
+            await stop_pollers(uptime_pollers)
             await hooks.shutdown(app)
 
     app = FastAPI(
@@ -146,7 +173,8 @@ def create_app(
     _install_docs(app)
     routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
     routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, desk_actions]
-    routers += [metrics_pages, stream, hooks]
+    routers += [metrics_pages, stream, hooks, alerts]
+    routers += [uptime, uptime_admin, uptime_suggestions, source_status, uptime_pages]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from deskpulse import __version__
 from deskpulse.auth.principal import Principal
+from deskpulse.web.alerts_pages import alerts_panel
 from deskpulse.web.api.board import cached_board
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
@@ -41,5 +42,6 @@ def board_page(
         "refresh_seconds": config.board.refresh_seconds,
         "filters": {"agent": agent, "group": group, "source": source, "view": view, "mine": mine},
         "can_mine": principal.kind == "user",
+        "alerts_panel": alerts_panel(request, session, principal),
     }
     return request.app.state.templates.TemplateResponse(request, "board.html", context)  # type: ignore[no-any-return]

@@ -1,4 +1,5 @@
-"""Server-rendered pages over the metrics API: SLA, workload and trends (the JSON lives at /api/dashboard/*)."""
+"""Server-rendered pages over the metrics API: SLA, workload and trends (the JSON lives at /api/dashboard/*), each
+with the open-alerts panel; the alerts pages themselves (web/alerts_pages.py) are served with them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from deskpulse.auth.principal import Principal
 from deskpulse.clock import utcnow
 from deskpulse.metrics import figures
 from deskpulse.metrics.sla_tickets import SlaTicket
+from deskpulse.web import alerts_pages
 from deskpulse.web.api.desk_metrics import COMPLIANCE_DEFINITION, evaluated, metrics_data, period_for
 from deskpulse.web.api.desk_tickets import ticket_detail
 from deskpulse.web.auth import require_page
@@ -19,6 +21,7 @@ from deskpulse.web.deps import DbSession, select_sources
 from deskpulse.web.trend_chart import trend_chart
 
 router = APIRouter(tags=["pages"])
+router.include_router(alerts_pages.router)
 Staff = Annotated[Principal, Depends(require_page("tickets:internal"))]
 DaysQuery = Annotated[int, Query(ge=1, le=365)]
 
@@ -46,6 +49,7 @@ def sla_page(request: Request, session: DbSession, principal: Staff, days: DaysQ
         by_client=figures.compliance_breakdown(view.tickets, period, lambda t: t.client),
         overall=metrics_data(request, session, config, sources, days)["slaCompliance"],
         definition=COMPLIANCE_DEFINITION, days=days, stale=sources.stale,
+        alerts_panel=alerts_pages.alerts_panel(request, session, principal),
     )  # fmt: skip
 
 
@@ -55,7 +59,8 @@ def workload_page(request: Request, session: DbSession, principal: Staff) -> Res
     config = request.app.state.config
     sources = select_sources(session, config, principal, None)
     data = metrics_data(request, session, config, sources, 30)
-    return _render(request, "workload.html", principal, data=data, stale=sources.stale)
+    panel = alerts_pages.alerts_panel(request, session, principal)
+    return _render(request, "workload.html", principal, data=data, stale=sources.stale, alerts_panel=panel)
 
 
 @router.get("/trends", response_class=HTMLResponse, include_in_schema=False)
@@ -65,7 +70,9 @@ def trends_page(request: Request, session: DbSession, principal: Staff, days: Da
     sources = select_sources(session, config, principal, None)
     data = metrics_data(request, session, config, sources, days)
     chart = trend_chart(data["trends"]["backlog"], data["trends"]["forecast"]["points"])
-    return _render(request, "trends.html", principal, data=data, chart=chart, days=days, stale=sources.stale)
+    panel = alerts_pages.alerts_panel(request, session, principal)
+    return _render(request, "trends.html", principal, data=data, chart=chart, days=days, stale=sources.stale,
+                   alerts_panel=panel)  # fmt: skip
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse, include_in_schema=False)

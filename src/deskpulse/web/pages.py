@@ -11,6 +11,7 @@ from deskpulse import __version__
 from deskpulse.auth.principal import Principal
 from deskpulse.auth.roles import Role
 from deskpulse.web import charts
+from deskpulse.web.alerts_pages import open_counts
 from deskpulse.web.api import history as history_api
 from deskpulse.web.auth import Public, Reader, require_page
 from deskpulse.web.deps import DbSession, Sources
@@ -45,6 +46,7 @@ def _check_theme(theme: str) -> str:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(
     request: Request,
+    session: DbSession,
     principal: Annotated[Principal, Depends(require_page("dashboard:read"))],
     source: Annotated[str | None, Query()] = None,
 ) -> Response:
@@ -66,6 +68,8 @@ def dashboard_page(
         "ranges": HISTORY_RANGES,
         "default_range": HISTORY_RANGES[0],
         "fallback_seconds": FALLBACK_POLL_SECONDS,
+        # Staff see how many alerts are open (kiosk TVs do not: alerts are not theirs to read).
+        "alerts": open_counts(session, principal) if principal.can("tickets:internal") else None,
     }
     return request.app.state.templates.TemplateResponse(request, "dashboard.html", context)  # type: ignore[no-any-return]
 

@@ -71,7 +71,7 @@ def map_device(raw: LnDevice, *, zone: tzinfo, now: datetime, stale_after: timed
         status=status, librenms_up=raw.status, status_reason=raw.status_reason or None, stale=stale,
         last_polled=polled, last_ping=ping, os=raw.os, hardware=raw.hardware, device_type=raw.type,
         role_hint=role_hint(hostname), location=raw.location, parent_hostnames=parents, ignored=bool(raw.ignore),
-        disabled=disabled, uptime_seconds=raw.uptime,
+        disabled=disabled, uptime_seconds=raw.uptime, added_at=parse_time(raw.inserted, zone),
     )  # fmt: skip
 
 

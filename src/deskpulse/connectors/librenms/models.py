@@ -80,6 +80,7 @@ class LnDevice(_Loose):
     uptime: LooseInt = None
     last_polled: Stamp = None
     last_ping: Stamp = None
+    inserted: Stamp = None
     dependency_parent_hostname: LooseStr = None
 
 

@@ -43,6 +43,7 @@ class Device:
     ignored: bool
     disabled: bool
     uptime_seconds: int | None
+    added_at: datetime | None = None  # when the device was added to LibreNMS (``inserted``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from deskpulse.store import auth_tables  # noqa: F401  (registers the tables on Base.metadata)
+from deskpulse.store import alerts_tables, auth_tables  # noqa: F401  (registers the tables on Base.metadata)
 from deskpulse.store.tables import Base
 
 config = context.config

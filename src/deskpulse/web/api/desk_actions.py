@@ -118,7 +118,7 @@ async def _write_one(
                 upsert_tickets(
                     session, row.source_id, now=now, seen=[result.ticket], deleted_ids=set(),
                     active_ids={result.ticket.external_id} if result.ticket.status_category.is_active else set(),
-                    complete_active_set=False,
+                    complete_active_set=False, client_of=lambda _t: row.client_id,
                 )  # fmt: skip
                 bump_data_version(session, row.source_id)
             audit.record(

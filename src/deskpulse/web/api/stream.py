@@ -100,11 +100,13 @@ async def events_for(
 async def stream(
     request: Request,
     principal: Reader,
-    topics: Annotated[str | None, Query(description="Comma-separated: tickets, metrics, alerts, sources")] = None,
+    topics: Annotated[
+        str | None, Query(description="Comma-separated: tickets, metrics, alerts, sources, uptime")
+    ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     lastEventId: Annotated[str | None, Query(description="Same as the Last-Event-ID header")] = None,
 ) -> StreamingResponse:
-    """Events as they happen (one stream per tab): ``tickets``, ``metrics``, ``alerts``, ``sources``."""
+    """Events as they happen (one stream per tab): ``tickets``, ``metrics``, ``alerts``, ``sources``, ``uptime``."""
     viewer = Viewer(principal.client_ids, parse_topics(topics))
     last_id = parse_last_id(last_event_id if last_event_id is not None else lastEventId)
     hub: Hub = request.app.state.hub

@@ -1,5 +1,5 @@
 // Entry point of the server-rendered live pages (board, SLA, workload, trends, ticket, portal): the theme
-// toggle, the connection indicator, and an in-place reload of <main> when the stream says data changed.
+// toggle, the connection indicator, and an in-place reload of <main> when the stream says data or alerts changed.
 // Without JavaScript these pages refresh themselves instead (a meta refresh inside <noscript>).
 import { mountIndicator } from "./live-status.js";
 import { RESET, startLive, subscribe, throttle } from "./live.js";
@@ -7,7 +7,7 @@ import { initNotifications } from "./notify.js";
 import { reloadPage } from "./page-swap.js";
 import { initTheme } from "./theme.js";
 
-const DEFAULT_TOPICS = "tickets,metrics";
+const DEFAULT_TOPICS = "tickets,metrics,alerts";
 
 // Source health only matters to a page when it turns a stale banner on or off: reload when a source's health
 // changes, or on its first event when the page shows a banner (it may have recovered meanwhile).

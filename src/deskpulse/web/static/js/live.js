@@ -5,7 +5,7 @@
 // on reconnecting without a known event id, and when auto-refresh is switched back on, every handler is
 // called once with {type: "reset"}: reload everything. Reconnection is EventSource's own (it sends
 // Last-Event-ID); only when the browser gives up (an HTTP error instead of a stream) is a new one opened.
-export const TOPICS = ["tickets", "metrics", "alerts", "sources"];
+export const TOPICS = ["tickets", "metrics", "alerts", "sources", "uptime"];
 export const RESET = Object.freeze({ type: "reset" });
 export const RELOAD_GAP_MS = 2000;
 const OFFLINE_AFTER_MS = 30000;

@@ -57,6 +57,20 @@ async function loadClosed() {
   await drawClosed();
 }
 
+// Staff see how many alerts are open (the link is server-rendered; kiosk TVs have none).
+const alertsLink = document.getElementById("alerts-count");
+
+function alertsText(open, firing) {
+  return open ? `${open} open alert${open === 1 ? "" : "s"} · ${firing} firing` : "No open alerts";
+}
+
+async function loadAlerts() {
+  if (!alertsLink) return;
+  const { data } = await api("/api/dashboard/alerts", { state: "firing,acknowledged", pageSize: 1 });
+  alertsLink.textContent = alertsText(data.total, data.unacknowledged);
+  alertsLink.classList.toggle("alerts-count--firing", data.unacknowledged > 0);
+}
+
 async function attempt(...tasks) {
   const results = await Promise.allSettled(tasks.map((task) => task()));
   const failed = results.find((result) => result.status === "rejected");
@@ -103,6 +117,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && !isPaused()) reload();
 });
 for (const topic of ["tickets", "metrics", "sources"]) subscribe(topic, reload);
+subscribe("alerts", throttle(loadAlerts));
 initNotifications();
 const placeholder = document.querySelector("[data-live]");
 if (placeholder) mountIndicator(placeholder);

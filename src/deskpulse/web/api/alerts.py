@@ -1,0 +1,207 @@
+"""Alerts and escalation rules at the old dashboard's paths, in the ``{success, data, message}`` envelope."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from deskpulse.alerts import channel_status
+from deskpulse.alerts.history import alert_events, alert_json, event_json, list_alerts, visible_alert
+from deskpulse.alerts.lifecycle import change_of
+from deskpulse.alerts.resolution import AlertNotFound, AlertStateError, acknowledge, resolve
+from deskpulse.alerts.rule_store import all_rules, delete_rule, get_rule, new_rule_id, save_rule
+from deskpulse.alerts.rules import Rule
+from deskpulse.alerts.runner import alerts_config, delivery_settings, events_for
+from deskpulse.auth.principal import Principal
+from deskpulse.clock import utcnow
+from deskpulse.config import Config
+from deskpulse.live.service import LiveService
+from deskpulse.metrics.envelope import Envelope, ok
+from deskpulse.store.db import Database
+from deskpulse.web.api.desk_metrics import ERRORS
+from deskpulse.web.auth import Internal, require
+from deskpulse.web.deps import DbSession
+
+router = APIRouter(tags=["alerts"])
+Writer = Annotated[Principal, Depends(require("tickets:write"))]
+RuleAdmin = Annotated[Principal, Depends(require("alerts:admin"))]
+STATES = ("firing", "acknowledged", "resolved")
+
+
+class Acknowledgement(BaseModel):
+    """``acknowledgedBy`` defaults to the caller; a note is kept in the alert's history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledgedBy: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/api/dashboard/alerts", response_model=Envelope, responses=ERRORS)
+def alerts(
+    session: DbSession,
+    principal: Internal,
+    state: Annotated[str | None, Query(description="firing, acknowledged or resolved; comma-separated")] = None,
+    search: Annotated[str | None, Query(max_length=200, description="Text in the title or message")] = None,
+    since: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    pageSize: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Envelope:
+    """Alerts newest first within the caller's clients: ``{alerts, total, unacknowledged}``."""
+    states = [s.strip() for s in state.split(",") if s.strip()] if state else None
+    bad = [s for s in states or [] if s not in STATES]
+    if bad:
+        raise HTTPException(400, f"state: unknown value(s) {', '.join(bad)}; use {', '.join(STATES)}.")
+    found = list_alerts(
+        session, client_ids=principal.client_ids, states=states, text=search, since=since,
+        limit=pageSize, offset=(page - 1) * pageSize,
+    )  # fmt: skip
+    return ok({"alerts": [alert_json(a) for a in found.alerts], "total": found.total,
+               "unacknowledged": found.unacknowledged})  # fmt: skip
+
+
+async def change_alert(request: Request, principal: Principal, alert_id: int, action: str, note: str | None,
+                       by: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Acknowledge (``action`` "acknowledged") or resolve ("resolved") an alert within the caller's clients and
+    push the change live; the alert as the API returns it. 404 outside the caller's clients, 409 when resolved."""
+    db: Database = request.app.state.db
+    now = utcnow()
+
+    def apply() -> dict[str, Any]:
+        with db.session() as session:
+            try:
+                if action == "acknowledged":
+                    row = acknowledge(session, alert_id, by or principal.actor, now, note=note,
+                                      client_ids=principal.client_ids)  # fmt: skip
+                else:
+                    row = resolve(session, alert_id, principal.actor, now, note=note, client_ids=principal.client_ids)
+            except AlertNotFound as exc:
+                raise HTTPException(404, str(exc)) from exc
+            except AlertStateError as exc:
+                raise HTTPException(409, str(exc)) from exc
+            session.flush()
+            return {"alert": alert_json(row), "change": change_of(row, action)}
+
+    done = await asyncio.to_thread(apply)
+    live: LiveService = request.app.state.live
+    await live.publish(events_for(done["change"], now))
+    alert: dict[str, Any] = done["alert"]
+    return alert
+
+
+@router.get("/api/dashboard/alerts/{alert_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+def one_alert(session: DbSession, principal: Internal, alert_id: int) -> Envelope:
+    """One alert within the caller's clients with its history, oldest first: ``{alert, events}``."""
+    row = visible_alert(session, alert_id, principal.client_ids)
+    if row is None:
+        raise HTTPException(404, f"Alert {alert_id} was not found.")
+    return ok({"alert": alert_json(row), "events": [event_json(e) for e in alert_events(session, alert_id)]})
+
+
+@router.post("/api/dashboard/alerts/{alert_id}/acknowledge", response_model=Envelope,
+             responses={**ERRORS, 404: {}, 409: {}})  # fmt: skip
+async def acknowledge_alert(
+    request: Request, alert_id: int, principal: Writer, body: Acknowledgement | None = None
+) -> Envelope:
+    """Acknowledge a firing alert: escalation and repeats stop; it still resolves when its condition clears."""
+    body = body or Acknowledgement()
+    return ok(await change_alert(request, principal, alert_id, "acknowledged", body.note, body.acknowledgedBy))
+
+
+@router.post("/api/dashboard/alerts/{alert_id}/resolve", response_model=Envelope, responses={**ERRORS, 404: {}})
+async def resolve_alert(request: Request, alert_id: int, principal: Writer, body: Resolution | None = None) -> Envelope:
+    """Resolve an alert by hand (if its condition still holds, the next evaluation opens a new one)."""
+    return ok(await change_alert(request, principal, alert_id, "resolved", (body or Resolution()).note))
+
+
+def _rule_json(rule: Rule, source: str) -> dict[str, Any]:
+    return {**rule.model_dump(mode="json"), "definedIn": source}
+
+
+@router.get("/api/dashboard/escalation-rules", response_model=Envelope, responses=ERRORS)
+def rules(request: Request, session: DbSession, _: Internal) -> Envelope:
+    """Every rule: from the config file (read-only here) and created through the API."""
+    config: Config = request.app.state.config
+    from_file = {r.id for r in alerts_config(config).rules}
+    return ok(
+        [_rule_json(r, "config" if r.id in from_file else "api") for r in all_rules(session, alerts_config(config))]
+    )
+
+
+def _validated(request: Request, body: dict[str, Any], rule_id: str | None) -> Rule:
+    config: Config = request.app.state.config
+    data = dict(body)
+    data.setdefault("id", rule_id or new_rule_id(str(data.get("name", "rule"))))
+    if rule_id is not None and data["id"] != rule_id:
+        raise HTTPException(400, "The rule's id cannot change; create a new rule instead.")
+    if any(r.id == data["id"] for r in alerts_config(config).rules):
+        raise HTTPException(409, f"Rule {data['id']!r} is defined in the config file; change it there.")
+    try:
+        rule = Rule.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise HTTPException(400, problems) from exc
+    found = alerts_config(config).problems_with(rule)
+    if found:
+        raise HTTPException(400, "; ".join(found))
+    return rule
+
+
+@router.post("/api/dashboard/escalation-rules", response_model=Envelope, responses={**ERRORS, 409: {}})
+def create_rule(request: Request, session: DbSession, principal: RuleAdmin, body: dict[str, Any]) -> Envelope:
+    """Create a rule (same schema as ``[[alerts.rules]]``); 400 lists every problem."""
+    rule = _validated(request, body, None)
+    if get_rule(session, rule.id) is not None:
+        raise HTTPException(409, f"A rule with id {rule.id!r} already exists.")
+    return ok(_rule_json(save_rule(session, rule, by=principal.actor, now=utcnow()), "api"))
+
+
+@router.put("/api/dashboard/escalation-rules/{rule_id}", response_model=Envelope,
+            responses={**ERRORS, 404: {}, 409: {}})  # fmt: skip
+def update_rule(
+    request: Request, session: DbSession, principal: RuleAdmin, rule_id: str, body: dict[str, Any]
+) -> Envelope:
+    """Replace a rule created through the API. Alerts already open keep the escalation policy they fired with."""
+    if get_rule(session, rule_id) is None:
+        raise HTTPException(404, f"There is no API-defined rule {rule_id!r}.")
+    rule = _validated(request, body, rule_id)
+    return ok(_rule_json(save_rule(session, rule, by=principal.actor, now=utcnow()), "api"))
+
+
+@router.delete("/api/dashboard/escalation-rules/{rule_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+def remove_rule(session: DbSession, _: RuleAdmin, rule_id: str) -> Envelope:
+    """Delete a rule created through the API (its open alerts resolve at the next evaluation)."""
+    if not delete_rule(session, rule_id):
+        raise HTTPException(404, f"There is no API-defined rule {rule_id!r}.")
+    return ok({"deleted": rule_id})
+
+
+@router.get("/api/dashboard/alert-channels", response_model=Envelope, responses=ERRORS)
+def channels(request: Request, session: DbSession, _: Internal) -> Envelope:
+    """Each notification channel with its recent delivery record and whether it is failing."""
+    health = channel_status.channel_health(session, alerts_config(request.app.state.config))
+    return ok([asdict(h) for h in health])
+
+
+@router.post("/api/dashboard/alert-channels/{name}/test", response_model=Envelope, responses={**ERRORS, 404: {}})
+async def test_a_channel(request: Request, name: str, principal: RuleAdmin) -> Envelope:
+    """Send a test notification through one channel now; the attempt is recorded like any delivery."""
+    config: Config = request.app.state.config
+    try:
+        result = await channel_status.test_channel(
+            request.app.state.db, delivery_settings(config), name, utcnow(), by=principal.actor
+        )
+    except channel_status.UnknownChannel as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return Envelope(success=result.ok, data=asdict(result), message=None if result.ok else result.error)

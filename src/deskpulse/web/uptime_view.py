@@ -1,0 +1,144 @@
+"""Uptime reports for the API and the pages: computed from the store, cached per minute and poll state.
+
+A report covers every service (the caller's scope is applied afterwards), so one computation serves every
+caller. A period that includes today is computed in two parts (``deskpulse.uptime.incremental``): the days
+before today are kept and reused until a poll changes data before today or the graph changes; after an
+ordinary poll only today is read and recomputed, and only for the services on which something happened today.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from deskpulse.config import Config
+from deskpulse.domain.board import local_day_start
+from deskpulse.domain.sla.hours import Interval
+from deskpulse.store.uptime_graphs import ClientDirectory, graph_key, load_history
+from deskpulse.store.uptime_monitoring import changed_from, data_versions, load_monitoring, monitoring_source_ids
+from deskpulse.uptime import GraphHistory, ServiceAvailability, service_availability
+from deskpulse.uptime.incremental import Earlier, earlier_parts, with_today
+from deskpulse.uptime_config import calendars
+from deskpulse.web.view_cache import ViewCache
+
+StateKey = tuple[tuple[tuple[int, int], ...], tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Every service's availability over one period, as of ``now`` (a whole minute)."""
+
+    results: list[ServiceAvailability]
+    period: Interval
+    now: datetime
+    clients: ClientDirectory
+    policy: str
+
+    def visible(self, client_ids: frozenset[int] | None, client: str | None = None) -> list[ServiceAvailability]:
+        """The services the caller may see (their client scope), optionally of one client id only."""
+        found = []
+        for result in self.results:
+            key = result.service.client
+            if client is not None and key != client:
+                continue
+            if client_ids is not None and self.clients.ids.get(key) not in client_ids:
+                continue
+            found.append(result)
+        return found
+
+
+@dataclass(slots=True)
+class _Kept:
+    """The days before today of one period, and the data versions they were computed (or confirmed) at."""
+
+    key: tuple[Any, ...]
+    versions: dict[int, int]
+    earlier: Earlier
+
+
+class UptimeView:
+    """Availability reports of one app, cached per (minute, poll data versions, graph versions, period)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.tz = config.tz
+        self.policy = config.uptime.policy
+        self.calendars = calendars(config.sla_policy)
+        self._reports = ViewCache[Report](size=16)
+        self._history: tuple[tuple[int, int], GraphHistory] | None = None
+        self._earlier: dict[tuple[Any, ...], _Kept] = {}
+        self._lock = threading.Lock()
+
+    def state(self, session: Session) -> tuple[list[int], StateKey]:
+        """Monitoring source ids and the key of the stored state (data versions, graph versions)."""
+        ids = monitoring_source_ids(session)
+        return ids, (data_versions(session, ids), graph_key(session))
+
+    def history(self, session: Session, key: tuple[int, int]) -> GraphHistory:
+        """The graph history, rebuilt only when a version was saved."""
+        if self._history is None or self._history[0] != key:
+            self._history = (key, load_history(session, self.tz))
+        return self._history[1]
+
+    def report(self, session: Session, period: Interval, now: datetime) -> Report:
+        """Every service's availability over ``period`` as of ``now`` (truncated to the minute)."""
+        now = now.replace(second=0, microsecond=0)
+        ids, state = self.state(session)
+        cache_key = (now, state, period)
+        found = self._reports.get(cache_key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._reports.get(cache_key)
+            if found is None:
+                results = self._compute(session, ids, state, period, now)
+                found = Report(results, period, now, ClientDirectory.load(session), self.policy.describe())
+                self._reports.put(cache_key, found)
+        return found
+
+    def _compute(
+        self, session: Session, ids: list[int], state: StateKey, period: Interval, now: datetime
+    ) -> list[ServiceAvailability]:
+        history = self.history(session, state[1])
+        if not history.versions:
+            return []
+        today = local_day_start(now, self.tz)
+        if not period.start < today < period.end:
+            monitoring = load_monitoring(session, ids, period.start, min(period.end, now), now)
+            return service_availability(
+                history, monitoring, period.start, period.end, now=now, policy=self.policy, calendars=self.calendars
+            )
+        earlier = self._earlier_days(session, ids, state, history, period, today, now)
+        current = load_monitoring(session, ids, today, min(period.end, now), now)
+        return with_today(history, earlier, current, period, now, self.policy, self.calendars)
+
+    def _earlier_days(
+        self, session: Session, ids: list[int], state: StateKey, history: GraphHistory, period: Interval,
+        today: datetime, now: datetime,
+    ) -> Earlier:  # fmt: skip
+        key = (period, today, state[1])
+        kept = self._earlier.get(key)
+        versions = dict(state[0])
+        if kept is not None:
+            changed = changed_from(session, kept.versions, ids)
+            if changed is None or (isinstance(changed, datetime) and changed >= today):
+                kept.versions = versions
+                return kept.earlier
+        monitoring = load_monitoring(session, ids, period.start, today, now)
+        earlier = earlier_parts(history, monitoring, period, today, self.policy, self.calendars)
+        # Only today's entries of the current graph are worth keeping (yesterday's are never asked for again).
+        self._earlier = {k: v for k, v in self._earlier.items() if k[1] == today and k[2] == state[1]}
+        self._earlier[key] = _Kept(key, versions, earlier)
+        return earlier
+
+
+def uptime_view(app_state: Any) -> UptimeView:
+    """The app's shared ``UptimeView`` (created on first use)."""
+    view: UptimeView | None = getattr(app_state, "uptime_view", None)
+    if view is None:
+        view = app_state.uptime_view = UptimeView(app_state.config)
+    return view
