@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, type_coerce
@@ -57,10 +58,46 @@ def changed_from(session: Session, seen: Mapping[int, int], source_ids: Sequence
     return earliest
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceIndex:
+    """What monitoring reads of the devices: (source id, hostname, monitored since, removed at), by source.
+    It changes only when ``devices_version`` does, so callers may keep it between polls."""
+
+    rows: tuple[tuple[int, str, datetime, datetime | None], ...]
+
+
+def devices_key(session: Session, source_ids: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """(source id, devices version) per source: a key for a kept ``DeviceIndex``."""
+    rows = session.execute(
+        select(NmsPollStateRow.source_id, NmsPollStateRow.devices_version).where(
+            NmsPollStateRow.source_id.in_(source_ids)
+        )
+    ).all()
+    found = dict(rows)
+    return tuple((sid, int(found.get(sid, 0))) for sid in source_ids)
+
+
+def load_devices(session: Session, source_ids: Sequence[int]) -> DeviceIndex:
+    """Every device of ``source_ids`` with when its data starts and, if it vanished, when."""
+    since = type_coerce(func.coalesce(NmsDeviceRow.added_at, NmsDeviceRow.first_seen_at), UTCDateTime)
+    rows = session.execute(
+        select(NmsDeviceRow.source_id, NmsDeviceRow.hostname, since, NmsDeviceRow.removed_at)
+        .where(NmsDeviceRow.source_id.in_(source_ids))
+        .order_by(NmsDeviceRow.source_id)
+    )
+    return DeviceIndex(tuple((sid, host, at, removed) for sid, host, at, removed in rows))
+
+
 def load_monitoring(
-    session: Session, source_ids: Sequence[int], lo: datetime, hi: datetime, now: datetime
+    session: Session,
+    source_ids: Sequence[int],
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    devices: DeviceIndex | None = None,
 ) -> Monitoring:
-    """Monitoring data of ``source_ids`` over ``[lo, hi)`` (outages and gaps outside it are left out)."""
+    """Monitoring data of ``source_ids`` over ``[lo, hi)`` (outages and gaps outside it are left out);
+    ``devices`` saves reading the device list again."""
     if not source_ids:
         return Monitoring()
     gaps: dict[int, list[Interval]] = defaultdict(list)
@@ -73,27 +110,24 @@ def load_monitoring(
     ):
         gaps[sid].append(Interval(start, end if end is not None else max(now, start)))
     outages: dict[tuple[int, str], list[Outage]] = defaultdict(list)
-    # Two queries rather than one with OR, so each can use the (source_id, end) index.
+    # Open outages, then those ending after ``lo``: each query uses the (source_id, end) index. Outages that
+    # began at or after ``hi`` are dropped here (few: the period ends at most at now).
     for ends in (NmsOutageRow.end.is_(None), NmsOutageRow.end > lo):
         query = select(NmsOutageRow.source_id, NmsOutageRow.hostname, NmsOutageRow.start, NmsOutageRow.end).where(
-            NmsOutageRow.source_id.in_(source_ids), NmsOutageRow.start < hi, ends
+            NmsOutageRow.source_id.in_(source_ids), ends
         )
         for sid, host, start, end in session.execute(query):
-            outages[(sid, host)].append(Outage(start, end))
+            if start < hi:
+                outages[(sid, host)].append(Outage(start, end))
     for found in outages.values():
         found.sort(key=lambda o: o.start)
-    devices: dict[str, DeviceData] = {}
-    since = func.coalesce(NmsDeviceRow.added_at, NmsDeviceRow.first_seen_at)
-    rows = session.execute(
-        select(NmsDeviceRow.source_id, NmsDeviceRow.hostname, type_coerce(since, UTCDateTime), NmsDeviceRow.removed_at)
-        .where(NmsDeviceRow.source_id.in_(source_ids))
-        .order_by(NmsDeviceRow.source_id)
-    )
-    for sid, host, monitored_since, removed_at in rows:
-        if host in devices:
+    shared_gaps = {sid: tuple(found) for sid, found in gaps.items()}
+    data: dict[str, DeviceData] = {}
+    for sid, host, since, removed_at in (devices or load_devices(session, source_ids)).rows:
+        if host in data or sid not in source_ids:
             continue  # the same hostname in two sources: the first source's data counts
-        unknown = list(gaps.get(sid, ()))
+        unknown = shared_gaps.get(sid, ())
         if removed_at is not None and removed_at < hi:
-            unknown.append(Interval(removed_at, max(hi, removed_at)))
-        devices[host] = DeviceData(tuple(outages.get((sid, host), ())), tuple(unknown), monitored_since)
-    return Monitoring(devices)
+            unknown = (*unknown, Interval(removed_at, max(hi, removed_at)))
+        data[host] = DeviceData(tuple(outages.get((sid, host), ())), unknown, since)
+    return Monitoring(data)

@@ -89,6 +89,8 @@ class NmsPollStateRow(Base):
     outage_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # OutageSyncState.to_json()
     links_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped when a device appears, vanishes or gets another ``added_at`` (what monitoring reads of devices).
+    devices_version: Mapped[int] = mapped_column(Integer, default=0)
     # [[version, earliest instant the change touched (ISO) or null], ...] for the last polls that changed data.
     changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     last_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

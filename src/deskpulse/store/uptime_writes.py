@@ -51,6 +51,7 @@ class PollChanges:
     outages_added: int = 0
     outages_changed: int = 0
     outages_removed: int = 0
+    devices_changed: bool = False  # a device appeared, vanished or got another ``added_at``
     silence: str | None = None  # "began" / "ended"
     suggestions_added: int = 0
     notes: list[str] = field(default_factory=list)
@@ -64,7 +65,7 @@ def poll_state(session: Session, source_id: int) -> NmsPollStateRow:
     """The source's poll state row, created empty when missing."""
     row = session.get(NmsPollStateRow, source_id)
     if row is None:
-        row = NmsPollStateRow(source_id=source_id, changes=[], data_version=0, throttle_waits=0,
+        row = NmsPollStateRow(source_id=source_id, changes=[], data_version=0, devices_version=0, throttle_waits=0,
                               throttle_wait_seconds=0.0, devices=0, outages_read=0)  # fmt: skip
         session.add(row)
         session.flush()
@@ -85,6 +86,8 @@ def apply_poll(session: Session, source_id: int, data: PollData, now: datetime) 
     state.outages_read = len(data.outages)
     if data.links is not None:
         state.links_polled_at = now
+    if changes.devices_changed:
+        state.devices_version += 1
     if changes.earliest is not None:
         state.data_version += 1
         entry = [state.data_version, changes.earliest.isoformat()]
@@ -100,12 +103,15 @@ def _devices(session: Session, source_id: int, devices: Sequence[Device], now: d
             row = NmsDeviceRow(source_id=source_id, hostname=device.hostname, first_seen_at=now)
             session.add(row)
             changes.devices_added += 1
+            changes.devices_changed = True
             changes.touch(device.added_at or now)
         else:
             if row.removed_at is not None:
                 changes.touch(row.removed_at)
+                changes.devices_changed = True
                 row.removed_at = None
             if row.added_at != device.added_at:
+                changes.devices_changed = True
                 changes.touch(min(t for t in (row.added_at, device.added_at, row.first_seen_at) if t is not None))
         row.device_id, row.sys_name, row.status = device.device_id, device.sys_name, device.status.value
         row.librenms_up, row.stale, row.last_polled = device.librenms_up, device.stale, device.last_polled
@@ -115,6 +121,7 @@ def _devices(session: Session, source_id: int, devices: Sequence[Device], now: d
         if row.removed_at is None:
             row.removed_at = now
             changes.devices_removed += 1
+            changes.devices_changed = True
             changes.touch(now)
 
 

@@ -1,7 +1,10 @@
-"""Services on which nothing happened during a window: every device on their path was monitored and up.
+"""Services that were up throughout a window, told without evaluating the window step by step.
 
-Such a service is UP throughout the window whatever the graph's redundancy, so its figures for the window
-need no evaluation: the incremental computation extends its earlier figures by the window instead.
+A device is *steadily up* when monitoring had it up for the whole window and each of its parent groups has at
+least ``need`` steadily-up members. That is enough for it to be effectively up at every instant of the window
+(the rule is monotone), so a service on a steadily-up device needs no evaluation: the incremental computation
+extends its earlier figures by the window instead. The converse does not hold (two redundant members down at
+different times), and such services are simply evaluated.
 """
 
 from __future__ import annotations
@@ -29,32 +32,30 @@ def _disturbed(data: DeviceData | None, window: Interval) -> bool:
 
 
 def quiet_services(history: GraphHistory, monitoring: Monitoring, window: Interval) -> set[str]:
-    """Ids of the services of the version in force throughout ``window`` (no schedule) whose device and every
-    ancestor were monitored and up, outside maintenance, for the whole window. Empty when the version changes
-    inside the window or a global poller gap touches it."""
+    """Ids of the services (without a schedule) of the version in force throughout ``window`` whose device was
+    steadily up. Empty when the version changes inside the window or a global poller gap touches it."""
     pieces = history.pieces(window.start, window.end)
     if len(pieces) != 1 or _overlaps(monitoring.poller_gaps, window):
         return set()
     version = pieces[0][1]
-    maintained = {w.device for w in history.maintenance if w.start < window.end and w.end > window.start}
-    busy: dict[str, bool] = {}
+    steady: dict[str, bool] = {}
 
-    def path_busy(hostname: str) -> bool:
+    def steadily_up(hostname: str) -> bool:
         # Iterative post-order walk up the parents (graphs are validated acyclic).
         stack = [hostname]
         while stack:
             current = stack[-1]
-            if current in busy:
+            if current in steady:
                 stack.pop()
                 continue
-            parents = [m for g in version.parents_of(current) for m in g.of]
-            pending = [m for m in parents if m not in busy]
+            groups = version.parents_of(current)
+            pending = [m for g in groups for m in g.of if m not in steady]
             if pending:
                 stack.extend(pending)
                 continue
             stack.pop()
-            own = current in maintained or _disturbed(monitoring.devices.get(current), window)
-            busy[current] = own or any(busy[m] for m in parents)
-        return busy[hostname]
+            own = not _disturbed(monitoring.devices.get(current), window)
+            steady[current] = own and all(sum(steady[m] for m in g.of) >= g.need for g in groups)
+        return steady[hostname]
 
-    return {s.id for s in version.services if s.schedule is None and not path_busy(s.device)}
+    return {s.id for s in version.services if s.schedule is None and steadily_up(s.device)}
