@@ -295,7 +295,8 @@ def figures_of(workload: Workload, measured: dict[str, Any]) -> list[Figure]:
                note=f"baseline = the first run's apply; {steady[-1]['tables']['open_alerts']:,} open alerts read and "
                "compared"),
         Figure(f"alerts: alerts created, first run @{n}", first["fired"], "alerts", first_w,
-               note=f"store after all runs: {steady[-1]['tables']}"),
+               note="store after all runs: {open_alerts:,} open alerts, {alert_events:,} history entries, "
+               "{outbox_rows:,} outbox rows".format(**steady[-1]["tables"])),
     ]  # fmt: skip
     if first["peak_rss"] is not None:
         rss = f"the child's RSS before the first run: {measured['rss_start'] / MIB:,.0f} MiB"

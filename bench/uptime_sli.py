@@ -47,7 +47,7 @@ from deskpulse.store.uptime_tables import NmsDeviceRow, NmsOutageRow, NmsUnknown
 from deskpulse.store.uptime_writes import poll_state
 from deskpulse.uptime import Device, GraphVersion, MaintenanceWindow, ParentGroup, Role, Service, service_availability
 from deskpulse.web.uptime_period import month_of
-from deskpulse.web.uptime_view import Report, UptimeView
+from deskpulse.web.uptime_view import Report, UptimeView, gc_paused
 
 NAME = "uptime"
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -173,16 +173,17 @@ def full_recompute(db: Database, config: Config, now: datetime) -> tuple[float, 
 
 
 def stages(db: Database, config: Config, sid: int) -> dict[str, float]:
-    """Store read (graph history, monitoring) and the engine's computation, each timed on its own."""
+    """Store read (graph history, monitoring) and the engine's computation, each timed on its own (with the
+    garbage collector paused, as the view runs them)."""
     period = _month(config)
-    with db.session() as session:
+    with gc_paused(), db.session() as session:
         t0 = time.perf_counter()
         history = load_history(session, config.tz)
         t1 = time.perf_counter()
         monitoring = load_monitoring(session, [sid], period.start, NOW, NOW)
         t2 = time.perf_counter()
-    service_availability(history, monitoring, *period, now=NOW, policy=config.uptime.policy)
-    t3 = time.perf_counter()
+        service_availability(history, monitoring, *period, now=NOW, policy=config.uptime.policy)
+        t3 = time.perf_counter()
     return {"graph history": t1 - t0, "monitoring": t2 - t1, "computation": t3 - t2}
 
 

@@ -4,6 +4,7 @@ against them. The simulated helpdesks themselves are in demo_sources."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 from bisect import bisect_right
@@ -20,18 +21,29 @@ from deskpulse.auth.roles import Role
 from deskpulse.auth.users import create_user
 from deskpulse.clock import utcnow
 from deskpulse.config import AnySource, ClientConfig, Config
-from deskpulse.demo_sources import DemoSource, Evolving, TicketTime, assigned_at, demo_sources
+from deskpulse.demo_sources import (
+    DemoNetwork,
+    DemoSource,
+    Evolving,
+    TicketTime,
+    assigned_at,
+    demo_sources,
+    free_port,
+    librenms_source,
+)
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.tickets import Ticket
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source
 from deskpulse.store.tables import SnapshotRow
+from deskpulse.store.uptime_graphs import ClientDirectory, parse_graph, save_version
 from deskpulse.web.app import create_app, prepare_store
 
 
-def demo_config(sources: list[DemoSource], data_dir: Path) -> Config:
-    """Config of the demo: one source per simulated helpdesk, SQLite in ``data_dir``."""
+def demo_config(sources: list[DemoSource], data_dir: Path, network: DemoNetwork | None = None) -> Config:
+    """Config of the demo: one source per simulated helpdesk (and the simulated LibreNMS), SQLite in
+    ``data_dir``; the network's customers become clients too, so their services have an owner."""
     # Two of the simulators' requester domains, so Trengo and Freshservice tickets really belong to clients.
     # Autotask tickets name a company (Acme GmbH, Globex Ltd, ...) but no requester e-mail: they stay unattributed.
     clients = [
@@ -39,7 +51,20 @@ def demo_config(sources: list[DemoSource], data_dir: Path) -> Config:
         ClientConfig(id="globex", name="Globex", email_domains=["globex.eu"]),
     ]
     settings: list[AnySource] = [s.settings for s in sources]
+    if network is not None:
+        settings.append(network.settings)
+        known = {c.id for c in clients}
+        owners = sorted({s["client"] for s in network.scenario.graph_document()["services"]} - known)
+        clients += [ClientConfig(id=owner, name=owner.title()) for owner in owners]
     return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=settings, clients=clients)
+
+
+def import_network(db: Database, config: Config, network: DemoNetwork) -> int:
+    """Store the simulated network's dependency graph (what `deskpulse uptime import` would); its version id."""
+    with db.session() as session:
+        text = json.dumps(network.scenario.graph_document())
+        version = parse_graph(text, ClientDirectory.load(session), fmt="yaml", default_tz=config.tz)
+        return save_version(session, version, fmt="yaml", now=utcnow(), created_by="demo", text=text).id
 
 
 # One demo user per role; scoped roles see the Acme client only.
@@ -140,30 +165,34 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     for leftover in data_dir.glob("demo.db*"):
         leftover.unlink()
     sources = demo_sources(utcnow())
-    config = demo_config(sources, data_dir)
+    network = librenms_source(free_port(), utcnow())
+    config = demo_config(sources, data_dir, network)
     db = Database(config.database_url)
     await asyncio.to_thread(prepare_store, db, config)
     users = await asyncio.to_thread(create_demo_users, db, config)
+    await asyncio.to_thread(import_network, db, config, network)
     # Every source gets the same 120-day window, so the merged history chart starts on the same day for all.
     points = [await asyncio.to_thread(backfill, db, config, source) for source in sources]
     simulators = ", ".join(f"{s.label} simulator on 127.0.0.1:{s.port} ({s.summary})" for s in sources)
-    say(f"demo: {simulators}, {points[0]} history points backfilled per source")
+    say(
+        f"demo: {simulators}, {points[0]} history points backfilled per source; LibreNMS simulator on "
+        f"127.0.0.1:{network.port} ({len(network.scenario.topology.devices)} devices) for /uptime"
+    )
 
-    servers = [
-        uvicorn.Server(uvicorn.Config(s.app, host="127.0.0.1", port=s.port, log_level="warning")) for s in sources
-    ]
+    apps = [(s.app, s.port) for s in sources] + [(network.app, network.port)]
+    servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=p, log_level="warning")) for app, p in apps]
     web = uvicorn.Server(
         uvicorn.Config(create_app(config, db=db, run_sync=True), host=host, port=port, log_level="warning")
     )
     stop = asyncio.Event()
-    evolve = asyncio.create_task(_evolve([s.scenario for s in sources], stop))
+    evolve = asyncio.create_task(_evolve([*(s.scenario for s in sources), network.scenario], stop))
     sim_tasks = [asyncio.create_task(server.serve()) for server in servers]
     while not all(server.started for server in servers):
         await asyncio.sleep(0.05)
     web_task = asyncio.create_task(web.serve())
     while not web.started and not web_task.done():
         await asyncio.sleep(0.05)
-    say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop); agents' board: /board")
+    say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop); agents' board: /board; uptime: /uptime")
     width = max(len(email) for email, _, _ in users)
     say(f"demo users (new passwords each run):\n  {'e-mail'.ljust(width)}  {'password'.ljust(12)}  role")
     for email, password, role in users:

@@ -20,11 +20,13 @@ from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.freshservice import mapping as fs_mapping
 from deskpulse.connectors.freshservice.models import FsTicket
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+from deskpulse.connectors.librenms.settings import LibreNmsSettings
 from deskpulse.connectors.trengo import mapping as trengo_mapping
 from deskpulse.connectors.trengo.models import TrengoTicket
 from deskpulse.domain.tickets import StatusCategory, Ticket
 from deskpulse.simulators import autotask as at_sim
 from deskpulse.simulators import freshservice as fs_sim
+from deskpulse.simulators import librenms as librenms_sim
 from deskpulse.simulators import trengo as trengo_sim
 from deskpulse.simulators.autotask_lifecycle import TRIAGE
 from deskpulse.simulators.autotask_schema import COMPANIES, TICKETS, field_info
@@ -36,6 +38,7 @@ DEMO_SOURCE = "trengo-demo"
 DEMO_FS_SOURCE = "freshservice-demo"
 DEMO_FS_KEY = "sim-fs-key"  # the Freshservice simulator's own, public key
 DEMO_AT_SOURCE = "autotask-demo"
+DEMO_NMS_SOURCE = "librenms-demo"
 DEMO_RATE_LIMIT = 1200
 
 TicketTime = Callable[[Ticket], datetime | None]
@@ -183,3 +186,27 @@ def autotask_source(port: int, now: datetime) -> DemoSource:
 def demo_sources(now: datetime) -> list[DemoSource]:
     """The demo's three simulated helpdesks, each on its own free loopback port (Trengo first)."""
     return [trengo_source(free_port(), now), freshservice_source(free_port(), now), autotask_source(free_port(), now)]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoNetwork:
+    """The simulated LibreNMS of the demo: its app on ``127.0.0.1:port``, the source polling it, and its network
+    (``scenario.graph_document()`` is the dependency graph imported at start)."""
+
+    port: int
+    settings: LibreNmsSettings
+    app: Starlette
+    scenario: librenms_sim.LibreNmsScenario
+
+
+def librenms_source(port: int, now: datetime) -> DemoNetwork:
+    """A small provider network (120 customer CPEs) with two months of outages, for /uptime."""
+    zone = "Europe/Amsterdam"
+    scenario = librenms_sim.LibreNmsScenario(
+        7, cpes=120, access=16, distribution=4, history_days=60, now=now, server_timezone=zone
+    )
+    settings = LibreNmsSettings(
+        name=DEMO_NMS_SOURCE, base_url=f"http://127.0.0.1:{port}/api/v0", token=DEMO_TOKEN, server_timezone=zone,
+        requests_per_minute=6000, max_concurrency=8, poll_seconds=30,
+    )  # fmt: skip
+    return DemoNetwork(port, settings, librenms_sim.create_app(scenario, token=DEMO_TOKEN), scenario)

@@ -221,3 +221,19 @@ async def test_a_ticket_sync_cycle_leaves_a_line_in_its_sources_log(db: Database
         (line,) = lines(session, sched.engines[src.name].source_id)
     assert line.level == "info" and line.message.startswith("synced in ")
     assert "20 active tickets" in line.message
+
+
+async def test_a_web_process_watching_the_store_hears_of_each_poll(rig: Rig) -> None:
+    from deskpulse.live.hub import Hub
+    from deskpulse.live.watch import StoreWatch
+
+    watch = StoreWatch(rig.db, Hub())
+    poller = rig.poller()
+    await poller.run_once(respect_schedule=False)
+    assert watch.poll() == []  # the first look only remembers
+    rig.later(minutes=3)
+    await poller.run_once(respect_schedule=False)
+    assert [(e.topic, e.type, e.data["source"]) for e in watch.poll()] == [
+        ("sources", "source.synced", "nms"),
+        ("uptime", "uptime.changed", "nms"),
+    ]

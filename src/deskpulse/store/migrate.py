@@ -37,12 +37,12 @@ def _alembic_config() -> AlembicConfig:
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database schema to the newest revision (idempotent)."""
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Bring the database schema to the newest revision, or to ``target`` (idempotent)."""
     cfg = _alembic_config()
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, target)
 
 
 def is_current(engine: Engine) -> bool:

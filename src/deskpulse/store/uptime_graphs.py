@@ -99,7 +99,14 @@ def graph_key(session: Session) -> tuple[int, int]:
 
 def load_history(session: Session, tz: ZoneInfo) -> GraphHistory:
     """The graph history from every version in force (an empty history when nothing was imported yet)."""
-    return GraphHistory([from_document(row.document) for row in current_rows(session)], tz=tz)
+    return load_history_rows(session, tz)[0]
+
+
+def load_history_rows(session: Session, tz: ZoneInfo) -> tuple[GraphHistory, tuple[tuple[date | None, int], ...]]:
+    """The graph history and (effective date, row id) of each version in it."""
+    rows = current_rows(session)
+    history = GraphHistory([from_document(row.document) for row in rows], tz=tz)
+    return history, tuple((row.effective_from, row.id) for row in rows)
 
 
 def default_effective_date(session: Session, today: date) -> date | None:

@@ -70,11 +70,14 @@ def _period_params(period: str | None, start: str | None, end: str | None) -> di
     return {"from": start, "to": end} if start and end else {}
 
 
-def _trend_period(end: Interval, tz: Any) -> Interval:
-    first = (end.start.astimezone(tz).date().replace(day=1) - timedelta(days=1)).replace(day=1)
-    for _ in range(TREND_MONTHS - 2):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return Interval(month_of(first, tz).interval.start, end.end)
+def _trend_months(end: Interval, tz: Any) -> list[Interval]:
+    """The calendar months of the trend: the last ``TREND_MONTHS`` up to the one ``end`` ends in (each kept by
+    the view once it is over, so the chart costs one month's computation after a poll)."""
+    last = (end.end.astimezone(tz) - timedelta(days=1)).date().replace(day=1)
+    months = [last]
+    while len(months) < TREND_MONTHS:
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return [month_of(m, tz).interval for m in reversed(months)]
 
 
 @router.get("/uptime", response_class=HTMLResponse, include_in_schema=False)
@@ -89,7 +92,8 @@ def uptime_page(
     report = view.report(session, chosen.interval, utcnow())
     key = client_key(report, principal, client or None)
     results = report.visible(principal.client_ids, key)
-    trend = view.report(session, _trend_period(chosen.interval, tz), utcnow()).visible(principal.client_ids, key)
+    trend = [point for month in _trend_months(chosen.interval, tz) for point in monthly(
+        view.report(session, month, utcnow()).visible(principal.client_ids, key), tz)]  # fmt: skip
     total = totals(results)
     summed = sum((r.figures for r in results), Figures())
     kpi = {**_figure_cells(summed), "uptime": pct(summed.sli), "downtime": secs(summed.down_s),
@@ -103,7 +107,7 @@ def uptime_page(
     return _render(
         request, "uptime.html", principal, period=chosen, policy=report.policy, as_of=report.now, kpi=kpi,
         rows=rows, clients=visible, client=key, client_name=report.clients.names.get(key) if key else None,
-        line=sli_line(daily(results, tz)), bars=downtime_bars(monthly(trend, tz)[-TREND_MONTHS:]), query=query,
+        line=sli_line(daily(results, tz)), bars=downtime_bars(trend), query=query,
         period_query=urlencode(params), has_graph=bool(graph_rows(session)), stale=_stale(session),
     )  # fmt: skip
 

@@ -1,9 +1,10 @@
 """Uptime reports for the API and the pages: computed from the store, cached per minute and poll state.
 
 A report covers every service (the caller's scope is applied afterwards), so one computation serves every
-caller. A period that includes today is computed in two parts (``deskpulse.uptime.incremental``): the days
-before today are kept and reused until a poll changes data before today or the graph changes; after an
-ordinary poll only today is read and recomputed, and only for the services on which something happened today.
+caller. A period that is over is kept until a poll changes data before its end or the graph changes. A period
+that includes today is computed in two parts (``deskpulse.uptime.incremental``): the days before today are kept
+and reused until a poll changes data before today or the graph changes; after an ordinary poll only today is
+read and recomputed, and only for the services on which something happened today.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from deskpulse.config import Config
-from deskpulse.domain.board import local_day_start
+from deskpulse.domain.board import local_day_start, local_midnight
 from deskpulse.domain.sla.hours import Interval
-from deskpulse.store.uptime_graphs import ClientDirectory, graph_key, load_history
+from deskpulse.store.uptime_graphs import ClientDirectory, graph_key, load_history_rows
 from deskpulse.store.uptime_monitoring import (
     DeviceIndex,
     changed_from,
@@ -97,6 +99,17 @@ class _Kept:
     earlier: Earlier
 
 
+@dataclass(slots=True)
+class _Over:
+    """A period that is over: its results, and the data versions they were computed (or confirmed) at."""
+
+    versions: dict[int, int]
+    results: list[ServiceAvailability]
+
+
+KEEP_OVER = 14  # periods that are over kept at once: the page's twelve months and two more (each holds slices)
+
+
 class UptimeView:
     """Availability reports of one app, cached per (minute, poll data versions, graph versions, period)."""
 
@@ -107,9 +120,10 @@ class UptimeView:
         self.calendars = calendars(config.sla_policy)
         # Small: a past minute's report is never asked for again, and each holds every service's slices.
         self._reports = ViewCache[Report](size=4)
-        self._history: tuple[tuple[int, int], GraphHistory] | None = None
+        self._history: tuple[tuple[int, int], GraphHistory, tuple[tuple[date | None, int], ...]] | None = None
         self._devices: tuple[tuple[tuple[int, int], ...], DeviceIndex] | None = None
         self._earlier: dict[tuple[Any, ...], _Kept] = {}
+        self._over: OrderedDict[tuple[Interval, tuple[Any, ...]], _Over] = OrderedDict()
         self._lock = threading.Lock()
 
     def state(self, session: Session) -> tuple[list[int], StateKey]:
@@ -120,8 +134,19 @@ class UptimeView:
     def history(self, session: Session, key: tuple[int, int]) -> GraphHistory:
         """The graph history, rebuilt only when a version was saved."""
         if self._history is None or self._history[0] != key:
-            self._history = (key, load_history(session, self.tz))
+            self._history = (key, *load_history_rows(session, self.tz))
         return self._history[1]
+
+    def graph_of(self, period: Interval) -> tuple[Any, ...]:
+        """What of the graph can touch ``period``: the versions starting before its end and the maintenance
+        windows overlapping it. A version saved today leaves the key of last month as it was."""
+        assert self._history is not None
+        _, history, rows = self._history
+        versions = tuple(row_id for day, row_id in rows if day is None or local_midnight(day, self.tz) < period.end)
+        windows = tuple(
+            (w.device, w.start, w.end) for w in history.maintenance if w.start < period.end and w.end > period.start
+        )
+        return versions, windows
 
     def devices(self, session: Session, ids: list[int]) -> DeviceIndex:
         """The device list, read again only when a poll added, removed or re-dated a device."""
@@ -153,6 +178,8 @@ class UptimeView:
         history = self.history(session, state[1])
         if not history.versions:
             return []
+        if period.end < now:
+            return self._period_over(session, ids, state, history, period, now)
         today = local_day_start(now, self.tz)
         if not period.start < today < period.end:
             monitoring = load_monitoring(
@@ -164,6 +191,26 @@ class UptimeView:
         earlier = self._earlier_days(session, ids, state, history, period, today, now)
         current = load_monitoring(session, ids, today, min(period.end, now), now, self.devices(session, ids))
         return with_today(history, earlier, current, period, now, self.policy, self.calendars)
+
+    def _period_over(
+        self, session: Session, ids: list[int], state: StateKey, history: GraphHistory, period: Interval, now: datetime
+    ) -> list[ServiceAvailability]:
+        key = (period, self.graph_of(period))
+        kept = self._over.get(key)
+        if kept is not None:
+            changed = changed_from(session, kept.versions, ids)
+            if changed is None or (isinstance(changed, datetime) and changed >= period.end):
+                kept.versions = dict(state[0])
+                self._over.move_to_end(key)
+                return kept.results
+        monitoring = load_monitoring(session, ids, period.start, period.end, now, self.devices(session, ids))
+        results = service_availability(
+            history, monitoring, period.start, period.end, now=now, policy=self.policy, calendars=self.calendars
+        )
+        self._over[key] = _Over(dict(state[0]), results)
+        while len(self._over) > KEEP_OVER:
+            self._over.popitem(last=False)
+        return results
 
     def _earlier_days(
         self, session: Session, ids: list[int], state: StateKey, history: GraphHistory, period: Interval,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from deskpulse.auth import audit
 from deskpulse.auth.principal import Principal
@@ -36,7 +37,7 @@ from deskpulse.uptime import (
     Service,
     detect_format,
 )
-from deskpulse.uptime.edits import drop_service, put_service
+from deskpulse.uptime.edits import dated, drop_service, put_service
 from deskpulse.web.api.uptime_config_views import graph_rows, service_config_rows
 from deskpulse.web.auth import SourceReader, client_ip, require
 from deskpulse.web.deps import DbSession
@@ -118,18 +119,24 @@ async def import_graph(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(400, "The graph must be UTF-8 text.") from None
-    config = request.app.state.config
-    clients = ClientDirectory.load(session)
     fmt = _format(request, format) or detect_format(text)
+    # Parsing a big graph takes a while: off the event loop, like every route that reads the store.
+    return await run_in_threadpool(_import, request, session, principal, text, fmt, dry_run, effective_from)
+
+
+def _import(
+    request: Request, session: Session, principal: Principal, text: str, fmt: GraphFormat, dry_run: bool,
+    effective_from: date | None,
+) -> Any:  # fmt: skip
+    config = request.app.state.config
     try:
-        version = parse_graph(text, clients, fmt=fmt, default_tz=config.tz,
+        version = parse_graph(text, ClientDirectory.load(session), fmt=fmt, default_tz=config.tz,
                               schedules=_schedules(request), effective_from=effective_from)  # fmt: skip
     except GraphImportError as exc:
         problems = [{"line": p.line, "message": p.message} for p in exc.problems]
         return problems_response(problems, str(exc).splitlines()[0].rstrip(":") + ".")
     if version.effective_from is None:
-        version = GraphVersion(default_effective_date(session, utcnow().astimezone(config.tz).date()),
-                               version.devices, version.services, version.maintenance)  # fmt: skip
+        version = dated(version, default_effective_date(session, utcnow().astimezone(config.tz).date()))
     body: dict[str, Any] = {
         "dry_run": dry_run,
         "effective_from": version.effective_from,
@@ -138,8 +145,8 @@ async def import_graph(
         "maintenance": len(version.maintenance),
     }
     if not dry_run:
-        row = store_version(request, session, principal, version, action="uptime.graph.import", fmt=fmt, target="graph",
-                     text=text)  # fmt: skip
+        row = store_version(request, session, principal, version, action="uptime.graph.import", fmt=fmt,
+                            target="graph", text=text)  # fmt: skip
         body["version"] = row.id
     return body
 
@@ -195,11 +202,9 @@ def _change(
         problems = [{"line": None, "message": p.message} for p in exc.problems]
         return problems_response(problems, f"The change would leave the graph with {len(problems)} problem(s).")
     row = store_version(request, session, principal, changed, action=action, fmt="api", target=service_id,
-                 note=f"{action.rsplit('.', 1)[-1]} {service_id}")  # fmt: skip
-    found = changed.service(service_id)
-    return {"version": row.id, "effective_from": changed.effective_from,
-            "service": service_config_rows(changed, ClientDirectory.load(session), only=service_id)[0] if found
-            else None}  # fmt: skip
+                        note=f"{action.rsplit('.', 1)[-1]} {service_id}")  # fmt: skip
+    rows = service_config_rows(changed, ClientDirectory.load(session), only=service_id)
+    return {"version": row.id, "effective_from": changed.effective_from, "service": rows[0] if rows else None}
 
 
 @router.post("/api/uptime/services/config", status_code=201, responses=ERRORS)

@@ -80,7 +80,6 @@ def upgrade() -> None:
         sa.Column("outage_state", sa.JSON(), nullable=True),
         sa.Column("links_polled_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("data_version", sa.Integer(), nullable=False),
-        sa.Column("devices_version", sa.Integer(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("last_poll_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_poll_seconds", sa.Float(), nullable=True),
