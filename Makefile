@@ -3,8 +3,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null)
 PORT ?= 8000
+# The accessibility browser tests need axe-core from npm; without node and npm they skip, saying so.
+E2E_DEPS := $(if $(and $(shell command -v node 2>/dev/null),$(shell command -v npm 2>/dev/null)),e2e-deps)
 
-.PHONY: setup demo serve test test-sqlite test-postgres test-topology lint typecheck format bench clean
+.PHONY: setup demo serve test e2e-deps wheel-smoke test-sqlite test-postgres test-topology lint typecheck format bench clean i18n
 
 setup: $(VENV)/.synced
 
@@ -25,8 +27,19 @@ demo: setup
 serve: setup
 	$(VENV)/bin/deskpulse serve --port $(PORT)
 
-test: setup
+test: setup $(E2E_DEPS)
 	$(VENV)/bin/pytest -q
+
+# axe-core for tests/e2e/test_accessibility.py, at the version tests/e2e/package-lock.json pins (test-only).
+e2e-deps: tests/e2e/node_modules/.installed
+
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Build the wheel, install it into a fresh virtual environment and check that `deskpulse demo` serves.
+wheel-smoke:
+	.ci/wheel-smoke
 
 # Real processes (simulator, web, workers) on the local PostgreSQL and Redis; CI runs it in its PostgreSQL pass.
 PG_TEST_URL ?= postgresql+psycopg://postgres:postgres@127.0.0.1:5432/deskpulse_test
@@ -43,6 +56,15 @@ typecheck: setup
 format: setup
 	$(VENV)/bin/ruff format src tests bench
 	$(VENV)/bin/ruff check --fix src tests bench
+
+# Dutch/English catalogs (docs/i18n.md): extract the strings of web code and templates, merge them into each
+# language's messages.po, then compile the messages.mo files that ship inside the package.
+LOCALE_DIR := src/deskpulse/locale
+i18n: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-by-file --no-wrap \
+		--project deskpulse --copyright-holder "deskpulse contributors" -o $(LOCALE_DIR)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
 
 bench: setup
 	$(PY) bench/run.py

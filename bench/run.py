@@ -4,7 +4,7 @@ Usage: ``python bench/run.py [--quick] [--only NAME] [--keep]``
 
 * ``--quick``: workloads ten times smaller (CI smoke run, well under a minute);
 * ``--only NAME``: one benchmark (``dashboard``, ``memory``, ``auth``, ``board``, ``freshservice-sync``,
-  ``metrics``, ``alerts``, ``uptime``, ``live`` or ``sync``); may be repeated;
+  ``metrics``, ``alerts``, ``uptime``, ``reports``, ``live`` or ``sync``); may be repeated;
 * ``--keep``: keep the scratch directory (databases, configs, child logs) and print its path.
 
 Every server runs as a child process on 127.0.0.1 (the auth, board, Freshservice and metrics benchmarks drive
@@ -33,6 +33,7 @@ import desk_metrics
 import freshservice_sync_cost
 import live_fanout
 import memory
+import reports_batch
 import sync_throughput
 import uptime_sli
 import webhook_latency
@@ -52,6 +53,7 @@ BENCHMARKS: dict[str, Callable[[Workspace], BenchResult]] = {
     desk_metrics.NAME: desk_metrics.run,
     alerts_eval.NAME: alerts_eval.run,
     uptime_sli.NAME: uptime_sli.run,
+    reports_batch.NAME: reports_batch.run,
     live_fanout.NAME: live_fanout.run,
     webhook_latency.NAME: webhook_latency.run,
     sync_throughput.NAME: sync_throughput.run,

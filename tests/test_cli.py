@@ -46,7 +46,7 @@ def test_check_names_a_rejected_token_in_one_sentence(
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["check"], env=env_for(live_sim[1], tmp_path, token="wrong"))
     assert result.exit_code == 1
-    assert "rejected the credentials (HTTP 401)" in result.output
+    assert "Trengo refused the personal access token (401): check the token" in result.output
     assert "Traceback" not in result.output
 
 

@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from deskpulse.cli_clients import clients_app
+from deskpulse.cli_reports import report as report_command
 from deskpulse.cli_uptime import uptime_app
 from deskpulse.cli_users import apikey_app, users_app
 from deskpulse.cli_webhooks import webhooks_app
 from deskpulse.config import Config, ConfigError, load_config
-from deskpulse.connectors.base import ConnectorError
 from deskpulse.connectors.registry import build_connector
 from deskpulse.logs import setup_logging
 from deskpulse.store.db import Database
@@ -31,18 +32,22 @@ app.add_typer(users_app, name="users")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(uptime_app, name="uptime")
+app.add_typer(clients_app, name="clients")
+app.command("report")(report_command)
 
 
 def _setup_logging(level: str = "INFO") -> None:
     setup_logging(level)
 
 
-def _load(path: Path | None, *, need_sources: bool = False) -> Config:
+def _load(path: Path | None, *, need_sources: bool = False, browser: bool = False) -> Config:
     try:
         config = load_config(path)
     except ConfigError as exc:
         console.print(f"[red]Configuration problem:[/red]\n{exc}")
         raise typer.Exit(2) from exc
+    if browser:
+        config = _with_browser_settings(config)
     if need_sources and not config.sources:
         console.print(
             "[red]No sources configured.[/red] Set TRENGO_API_TOKEN (in the environment or .env) "
@@ -50,6 +55,18 @@ def _load(path: Path | None, *, need_sources: bool = False) -> Config:
         )
         raise typer.Exit(2)
     return config
+
+
+def _with_browser_settings(config: Config) -> Config:
+    """``config`` with the sources and settings saved in the browser; exit 2 when their secrets are unreadable."""
+    from deskpulse.secret_box import SecretKeyError
+    from deskpulse.settings_store import with_browser_settings
+
+    try:
+        return with_browser_settings(config)
+    except SecretKeyError as exc:
+        console.print(f"[red]Saved credentials cannot be read:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -84,8 +101,10 @@ def serve(
             raise typer.Exit(2)
     scheme = "https" if certfile else "http"
     cfg = _load(config)
-    if not cfg.sources:
-        console.print("[yellow]No sources configured: the dashboard will be empty (try `deskpulse demo`).[/yellow]")
+    if not _with_browser_settings(cfg).sources:  # the app overlays them itself; this checks the secret key early
+        console.print(
+            "[yellow]No sources configured: add one in the browser (/setup/source) or try `deskpulse demo`.[/yellow]"
+        )
     if "public_url" not in cfg.auth.model_fields_set:
         # Links in the log and in e-mails should at least point at this server when nothing else is configured.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
@@ -125,17 +144,23 @@ def worker(config: ConfigOpt = None) -> None:
     from deskpulse.alerts.worker import AlertsWorker
     from deskpulse.live.redis_bus import RedisBus
     from deskpulse.live.service import LiveService
+    from deskpulse.reports.schedule import ReportsWorker
+    from deskpulse.secret_box import box_from_environment
+    from deskpulse.settings_store import SettingsOverlay
     from deskpulse.sync.engine import CycleResult
     from deskpulse.sync.scheduler import Scheduler, run_until_stopped
     from deskpulse.sync.uptime_poll import start_pollers, stop_pollers
     from deskpulse.web.app import prepare_store
 
     _setup_logging()
-    cfg = _load(config, need_sources=True)
+    file_cfg = _load(config)
+    cfg = _load(config, need_sources=True, browser=True)
 
     async def main() -> None:
         db = Database(cfg.database_url)
         await asyncio.to_thread(prepare_store, db, cfg)
+        # Sources saved in the browser later are started (and changed ones restarted) without a restart.
+        overlay = SettingsOverlay(file_cfg, db, box_from_environment())
         # With Redis, every change reaches the pages of every web process; without it they watch the store.
         bus = RedisBus(cfg.redis_url) if cfg.redis_url else None
         live = LiveService(bus=bus)
@@ -148,12 +173,16 @@ def worker(config: ConfigOpt = None) -> None:
                 await live.cycle_finished(result)
             await alerts_worker.cycle_finished(result)
 
-        scheduler = Scheduler(db, cfg, connectors, on_result=on_result)
+        scheduler = Scheduler(
+            db, cfg, connectors, on_result=on_result, refresh=overlay.current, connector_factory=build_connector
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         alerts_task = asyncio.create_task(alerts_worker.run_forever(stop), name="deskpulse-alerts")
+        # Scheduled client reports ([reports] schedule); once per month across all workers.
+        reports_task = asyncio.create_task(ReportsWorker(db, cfg).run_forever(stop), name="deskpulse-reports")
         uptime_pollers = start_pollers(db, cfg, stop, publish=live.publish if bus is not None else None)
         try:
             # On SIGTERM a running cycle gets 30 s to commit, then is cancelled; either way its lease is released.
@@ -162,6 +191,8 @@ def worker(config: ConfigOpt = None) -> None:
             stop.set()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(alerts_task, timeout=10)
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(reports_task, timeout=10)
             await stop_pollers(uptime_pollers)
             await scheduler.aclose()
             if bus is not None:
@@ -185,7 +216,7 @@ def sync(
     if not once:
         console.print("Use `deskpulse sync --once` for a single pass, or `deskpulse worker` to keep syncing.")
         raise typer.Exit(2)
-    cfg = _load(config, need_sources=True)
+    cfg = _load(config, need_sources=True, browser=True)
     if source is not None and source not in {s.name for s in cfg.sources}:
         console.print(f"[red]No source named {source!r}.[/red] Configured: {', '.join(s.name for s in cfg.sources)}.")
         raise typer.Exit(2)
@@ -235,19 +266,17 @@ def sync(
 @app.command()
 def check(config: ConfigOpt = None) -> None:
     """Validate the config and test each source's credentials; one sentence per problem."""
-    cfg = _load(config, need_sources=True)
+    from deskpulse.source_check import check_source
+
+    cfg = _load(config, need_sources=True, browser=True)
 
     async def main() -> int:
         problems = 0
         for src in cfg.sources:
-            connector = build_connector(src)
-            try:
-                console.print(f"[green]{src.name}[/green] ({src.kind}, {src.base_url}): {await connector.check()}")
-            except ConnectorError as exc:
-                problems += 1
-                console.print(f"[red]{src.name}[/red] ({src.kind}, {src.base_url}): {exc.message}")
-            finally:
-                await connector.aclose()
+            outcome = await check_source(src)
+            problems += 0 if outcome.ok else 1
+            colour = "green" if outcome.ok else "red"
+            console.print(f"[{colour}]{src.name}[/{colour}] ({src.kind}, {src.base_url}): {outcome.message}")
         try:
             Database(cfg.database_url).engine.connect().close()
         except Exception as exc:

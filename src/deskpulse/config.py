@@ -26,8 +26,11 @@ from deskpulse.connectors.files.settings import FilesSettings
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.librenms.settings import LibreNmsSettings
 from deskpulse.connectors.webhook_support import secret_list
+from deskpulse.domain.clients import account_problems, parse_account
 from deskpulse.domain.sla import SlaPolicySet
+from deskpulse.reports.settings import ReportsConfig
 from deskpulse.sla_config import SlaConfig
+from deskpulse.tv_config import TvConfig
 from deskpulse.uptime_config import UptimeConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///data/deskpulse.db"
@@ -94,11 +97,21 @@ class ClientConfig(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     name: str = Field(min_length=1, max_length=200)
     email_domains: list[str] = Field(default_factory=list)
+    # Vendor accounts whose tickets are this client's, "<source>:<kind>:<id>" (e.g. "autotask-x:company:29683");
+    # they win over the e-mail domain. `deskpulse clients discover` lists the accounts no client claims yet.
+    accounts: list[str] = Field(default_factory=list)
 
     @field_validator("email_domains")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in value if d.strip()]
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            parse_account(ref)  # raises ValueError with the sentence
+        return [ref.strip() for ref in value]
 
 
 class AuthConfig(BaseModel):
@@ -155,6 +168,8 @@ class Config(BaseModel):
     sla: SlaConfig = Field(default_factory=SlaConfig)
     uptime: UptimeConfig = Field(default_factory=UptimeConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    tv: TvConfig = Field(default_factory=TvConfig)
     _sla_policy: SlaPolicySet | None = PrivateAttr(default=None)
     history_raw_days: int = Field(default=35, ge=1)
     history_rollup_days: int = Field(default=730, ge=1)
@@ -174,6 +189,11 @@ class Config(BaseModel):
             if dupes:
                 raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
         problems = self.alerts.unknown_references([c.id for c in self.clients], [s.name for s in self.sources])
+        problems += self.reports.unknown_clients([c.id for c in self.clients])
+        problems += account_problems({c.id: c.accounts for c in self.clients}, [s.name for s in self.sources])
+        problems += self.tv.unknown_references(
+            [c.id for c in self.clients], [s.name for s in self.sources], [v.name for v in self.board.views]
+        )
         if problems:
             raise ValueError("; ".join(problems))
         unknown = sorted({c.client for c in self.sla.clients} - {c.id for c in self.clients})

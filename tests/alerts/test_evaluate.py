@@ -177,7 +177,7 @@ def test_business_hours_rules_are_held_while_the_desk_is_closed() -> None:
     assert keys(run([night_owl], [owl_ticket], at=saturday)) == ["rule:r|ticket:fs:101"], "its own 24/7 calendar"
 
 
-def test_disabled_rules_and_uptime_conditions_fire_nothing() -> None:
+def test_disabled_rules_fire_nothing_and_uptime_rules_nothing_without_services() -> None:
     tickets = [ticket(1, first_response=clock(ClockState.BREACHED, -10))]
     disabled = rule({"type": "sla_breached", "kind": "first_response"}, enabled=False)
     down = rule({"type": "service_down"}, id="down")

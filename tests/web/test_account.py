@@ -377,7 +377,8 @@ def test_the_first_admin_link_works_once_and_not_after_a_user_exists(db: Databas
     weak = client.post(path, data=form | {"password": "short", "repeat": "short"}, headers=ORIGIN)
     assert weak.status_code == 400 and "at least 10 characters" in weak.text
     created = client.post(path, data=form, headers=ORIGIN)
-    assert created.status_code == 303 and created.headers["location"] == "/"
+    # No source configured yet: the new admin goes on to the set-up wizard.
+    assert created.status_code == 303 and created.headers["location"] == "/setup/source"
     assert client.get("/account").status_code == 200 and "admin" in client.get("/account").text
     for used in (path, spare_path):
         assert client_for(app).get(used).status_code == 400
@@ -388,7 +389,8 @@ def test_the_first_admin_link_works_once_and_not_after_a_user_exists(db: Databas
 
 def test_every_account_route_declares_its_access(db: Database) -> None:
     app = make_app(db)
-    prefixes = ("/login", "/logout", "/account", "/password-reset", "/setup")
+    # /setup/{token} only: the set-up wizard's /setup/source, /setup/hours, /setup/first-sync are admin pages.
+    prefixes = ("/login", "/logout", "/account", "/password-reset", "/setup/{token}")
     mine = [(path, route) for path, route in walk(app) if path.startswith(prefixes)]
     assert len(mine) >= 14
     for path, route in mine:

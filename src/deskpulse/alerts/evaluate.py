@@ -1,6 +1,7 @@
 """Pure rule evaluation: rules + evaluated tickets + source health at ``now`` -> the subjects that fire.
 
-Nothing here reads the store or the clock. A subject is a ticket, a queue, a source or the whole desk; its
+Nothing here reads the store or the clock. A subject is a ticket, a queue, a source, a customer service or the whole
+desk; its
 dedupe key (``rule:<id>|ticket:<source>:<ticket id>``) names one alert, so the lifecycle can tell a new
 alert from one still firing. A rule restricted to business hours is *held* while the desk is closed: it
 reports nothing, and its open alerts are left exactly as they are (neither escalated nor resolved).
@@ -9,19 +10,23 @@ reports nothing, and its open alerts are left exactly as they are (neither escal
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from deskpulse.alerts.conditions import AnyTicketCondition, TicketCheck, may_match, ticket_check
 from deskpulse.alerts.rules import (
+    SERVICE_CONDITIONS,
     TICKET_CONDITIONS,
+    ErrorBudgetBelow,
     NewTicketsPerHourAbove,
     QueueBacklogAbove,
     Rule,
     RuleFilters,
+    ServiceDown,
     SourceStaleFor,
 )
+from deskpulse.alerts.service_conditions import ServiceState, budget_below, service_down, service_matches
 from deskpulse.domain.sla import BusinessCalendar, SlaPolicySet
 from deskpulse.domain.tickets import Priority
 from deskpulse.metrics.sla_tickets import SlaTicket
@@ -66,6 +71,9 @@ class AlertInputs:
     policy: SlaPolicySet | None = None
     team_names: Mapping[tuple[int, str], str] = field(default_factory=dict)
     tz: tzinfo = UTC
+    # Customer services with this month's uptime figures (read only when a rule has an uptime condition);
+    # None when they could not be computed: uptime rules are then held, their alerts left as they are.
+    services: Sequence[ServiceState] | None = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,8 @@ class _Context:
         ]
         self._calendars: dict[str | None, BusinessCalendar | None] = {}
         self._candidates: dict[tuple[str, str | None], list[SlaTicket]] = {}
+        self._by_client: dict[tuple[str, str | None], dict[str | None, list[SlaTicket]]] = {}
+        self._by_team: dict[tuple[str, str | None], dict[str | None, list[SlaTicket]]] = {}
 
     def calendar(self, client: str | None) -> BusinessCalendar | None:
         """The business calendar of ``client`` (None: the desk's), or None without a policy."""
@@ -136,6 +146,25 @@ class _Context:
             keep, facts = may_match(condition), self.inputs.facts
             found = self._candidates[key] = [t for t in self.active if keep(t, facts.get(t.row_id))]
         return found
+
+    def candidates_for(self, rule: Rule, condition: AnyTicketCondition) -> list[SlaTicket]:
+        """The candidates of ``condition`` narrowed to ``rule``'s clients or queues by an index built once per
+        condition type: most rules watch one client or one queue, so each need not scan every open ticket."""
+        key = (condition.type, getattr(condition, "kind", None))
+        filters = rule.filters
+        if filters.clients:
+            index = self._by_client.get(key)
+            if index is None:
+                index = self._by_client[key] = _grouped(self.candidates(condition), lambda t: t.client)
+            values: list[str] = filters.clients
+        elif filters.teams:
+            index = self._by_team.get(key)
+            if index is None:
+                index = self._by_team[key] = _grouped(self.candidates(condition), lambda t: t.team_external_id)
+            values = filters.teams
+        else:
+            return self.candidates(condition)
+        return [t for value in dict.fromkeys(values) for t in index.get(value, ())]
 
     def open_for(self, rule: Rule) -> bool:
         """Whether a business-hours rule may run now (its single client's calendar, else the desk's)."""
@@ -155,6 +184,13 @@ class _Context:
         return self.inputs.team_names.get((source_id, team), f"queue {team}")
 
 
+def _grouped(tickets: Iterable[SlaTicket], by: Callable[[SlaTicket], str | None]) -> dict[str | None, list[SlaTicket]]:
+    out: dict[str | None, list[SlaTicket]] = {}
+    for ticket in tickets:
+        out.setdefault(by(ticket), []).append(ticket)
+    return out
+
+
 def _matches(filters: RuleFilters, ticket: SlaTicket, source: str) -> bool:
     return (
         (not filters.priorities or ticket.priority in filters.priorities)
@@ -166,7 +202,7 @@ def _matches(filters: RuleFilters, ticket: SlaTicket, source: str) -> bool:
 
 def _ticket_firings(rule: Rule, condition: AnyTicketCondition, ctx: _Context) -> Iterable[Firing]:
     check: TicketCheck = ticket_check(condition)
-    for ticket in ctx.candidates(condition):
+    for ticket in ctx.candidates_for(rule, condition):
         source = ctx.source_names[ticket.source_id]
         if not _matches(rule.filters, ticket, source):
             continue
@@ -235,6 +271,23 @@ def _stale(rule: Rule, minutes: int, ctx: _Context) -> Iterable[Firing]:
         )  # fmt: skip
 
 
+def _service_firings(rule: Rule, condition: ServiceDown | ErrorBudgetBelow, ctx: _Context) -> Iterable[Firing]:
+    for state in ctx.inputs.services or ():
+        if not service_matches(condition, rule.filters, state):
+            continue
+        if isinstance(condition, ServiceDown):
+            found = service_down(state, ctx.now, ctx.inputs.tz)
+        else:
+            found = budget_below(condition, state)
+        if found is None:
+            continue
+        subject = f"service:{state.id}"
+        yield Firing(
+            rule.id, dedupe_key(rule.id, subject), subject, found[0], found[1], rule.severity,
+            f"/uptime/services/{state.id}", state.client_id, state.client,
+        )  # fmt: skip
+
+
 def _rule_firings(rule: Rule, ctx: _Context) -> Iterable[Firing]:
     condition = rule.condition
     if isinstance(condition, TICKET_CONDITIONS):
@@ -245,7 +298,9 @@ def _rule_firings(rule: Rule, ctx: _Context) -> Iterable[Firing]:
         return _new_per_hour(rule, condition.count, ctx)
     if isinstance(condition, SourceStaleFor):
         return _stale(rule, condition.minutes, ctx)
-    return ()  # service_down / error_budget_below: uptime data arrives with issue 5
+    if isinstance(condition, ServiceDown | ErrorBudgetBelow):
+        return _service_firings(rule, condition, ctx)
+    return ()
 
 
 def evaluate(rules: Iterable[Rule], inputs: AlertInputs) -> Evaluation:
@@ -258,7 +313,7 @@ def evaluate(rules: Iterable[Rule], inputs: AlertInputs) -> Evaluation:
         if not rule.enabled:
             continue
         evaluated.add(rule.id)
-        if not ctx.open_for(rule):
+        if not ctx.open_for(rule) or (inputs.services is None and isinstance(rule.condition, SERVICE_CONDITIONS)):
             held.add(rule.id)
             continue
         firing.extend(_rule_firings(rule, ctx))

@@ -30,9 +30,19 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """Filters of the history search beyond state, rule, text and time: one client (its id in ``[[clients]]``),
+    one source, one severity. None: any."""
+
+    client: str | None = None
+    source: str | None = None
+    severity: str | None = None
+
+
 def _alert_filters(
     client_ids: frozenset[int] | None, states: Sequence[str] | None, rule_id: str | None, text: str | None,
-    since: datetime | None, until: datetime | None,
+    since: datetime | None, until: datetime | None, narrow: Narrowing | None = None,
 ) -> list[ColumnElement[bool]]:  # fmt: skip
     where: list[ColumnElement[bool]] = []
     if client_ids is not None:
@@ -41,6 +51,11 @@ def _alert_filters(
         where.append(AlertRow.state.in_(list(states)))
     if rule_id:
         where.append(AlertRow.rule_id == rule_id)
+    if narrow is not None:
+        for column, value in ((AlertRow.client_key, narrow.client), (AlertRow.source, narrow.source),
+                              (AlertRow.severity, narrow.severity)):  # fmt: skip
+            if value is not None:
+                where.append(column == value)
     if since is not None:
         where.append(AlertRow.fired_at >= since)
     if until is not None:
@@ -55,11 +70,11 @@ def _alert_filters(
 def list_alerts(
     session: Session, *, client_ids: frozenset[int] | None = None, states: Sequence[str] | None = None,
     rule_id: str | None = None, text: str | None = None, since: datetime | None = None, until: datetime | None = None,
-    limit: int = 100, offset: int = 0,
+    narrow: Narrowing | None = None, limit: int = 100, offset: int = 0,
 ) -> AlertPage:  # fmt: skip
-    """Alerts newest first; ``client_ids`` None means every client (and desk-wide alerts), otherwise only those
-    clients' alerts."""
-    where = _alert_filters(client_ids, states, rule_id, text, since, until)
+    """Alerts newest first (fired in ``[since, until)``); ``client_ids`` None means every client (and desk-wide
+    alerts), otherwise only those clients' alerts."""
+    where = _alert_filters(client_ids, states, rule_id, text, since, until, narrow)
     total = session.scalar(select(func.count()).select_from(AlertRow).where(*where)) or 0
     firing = session.scalar(select(func.count()).select_from(AlertRow).where(*where, AlertRow.state == FIRING)) or 0
     rows = session.scalars(

@@ -3,6 +3,7 @@ source health and team names."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,11 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpulse.alerts.evaluate import HOUR, AlertInputs, SourceHealth, TicketFacts
-from deskpulse.alerts.rules import TICKET_CONDITIONS, NewTicketsPerHourAbove, QueueBacklogAbove, Rule
+from deskpulse.alerts.rules import (
+    SERVICE_CONDITIONS,
+    TICKET_CONDITIONS,
+    NewTicketsPerHourAbove,
+    QueueBacklogAbove,
+    Rule,
+)
+from deskpulse.alerts.service_conditions import ServiceState
+from deskpulse.alerts.uptime_inputs import service_states
 from deskpulse.config import Config
 from deskpulse.metrics.sla_tickets import load_sla_tickets
 from deskpulse.store.tables import SourceRow, TeamRow, TicketChangeRow, TicketRow
+from deskpulse.web.uptime_view import UptimeView
 
+log = logging.getLogger(__name__)
 _TICKET_RULES = (*TICKET_CONDITIONS, QueueBacklogAbove, NewTicketsPerHourAbove)
 
 
@@ -61,12 +72,24 @@ def ticket_facts(session: Session, source_ids: Sequence[int]) -> dict[int, Ticke
     return facts
 
 
-def load_inputs(session: Session, config: Config, rules: Sequence[Rule], now: datetime) -> AlertInputs:
-    """Everything ``rules`` look at, as of ``now``; tickets are read only when some rule looks at tickets."""
+def load_inputs(
+    session: Session, config: Config, rules: Sequence[Rule], now: datetime, uptime: UptimeView | None = None
+) -> AlertInputs:
+    """Everything ``rules`` look at, as of ``now``; tickets are read only when some rule looks at tickets, and
+    uptime figures (through ``uptime``, a new view if None) only when some rule has an uptime condition."""
     sources = source_health(session, [s.name for s in config.sources])
     ids = [s.id for s in sources]
+    services: list[ServiceState] | None = []
+    if any(r.enabled and isinstance(r.condition, SERVICE_CONDITIONS) for r in rules):
+        try:
+            services = service_states(session, uptime or UptimeView(config), config, now)
+        except Exception:
+            # A graph the engine cannot compute must not stop ticket rules, nor resolve service alerts that
+            # still hold: uptime rules are held until it can be computed again.
+            log.exception("the uptime figures for alert rules could not be computed; uptime rules are held")
+            services = None
     if not any(r.enabled and isinstance(r.condition, _TICKET_RULES) for r in rules):
-        return AlertInputs(now, [], {}, sources, config.sla_policy, tz=config.tz)
+        return AlertInputs(now, [], {}, sources, config.sla_policy, tz=config.tz, services=services)
     # Tickets created in the last hour are read even when already closed (new tickets per hour).
     tickets = load_sla_tickets(
         session, ids, None, config.sla_policy, frozenset(config.sla.pausing), now=now, since=now - HOUR
@@ -77,4 +100,4 @@ def load_inputs(session: Session, config: Config, rules: Sequence[Rule], now: da
             select(TeamRow.source_id, TeamRow.external_id, TeamRow.name).where(TeamRow.source_id.in_(ids))
         ).all()
     }
-    return AlertInputs(now, tickets, ticket_facts(session, ids), sources, config.sla_policy, teams, config.tz)
+    return AlertInputs(now, tickets, ticket_facts(session, ids), sources, config.sla_policy, teams, config.tz, services)

@@ -22,7 +22,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from deskpulse.alerts.changes import AlertChange, change_of
 from deskpulse.alerts.evaluate import Evaluation, Firing
+from deskpulse.alerts.opening import NewAlert, open_alerts
 from deskpulse.alerts.outbox import (
     ESCALATED,
     FIRED,
@@ -30,7 +32,6 @@ from deskpulse.alerts.outbox import (
     REPEATED,
     WRITEBACK,
     WRITEBACK_CHANNEL,
-    insert_ignore,
     level_channels,
     queue,
     record_event,
@@ -43,22 +44,6 @@ from deskpulse.store.alerts_tables import AlertRow
 LAST_SEEN_EVERY = timedelta(minutes=10)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertChange:
-    """An alert that fired, escalated or resolved in this application (for live events and logs)."""
-
-    alert_id: int
-    change: str
-    rule_id: str
-    title: str
-    message: str
-    severity: str
-    url: str | None
-    client_id: int | None
-    level: int
-    silenced: bool
-
-
 @dataclass(slots=True)
 class ApplyResult:
     """What one application changed."""
@@ -69,50 +54,12 @@ class ApplyResult:
     queued: int = 0
 
 
-def change_of(row: AlertRow, change: str) -> AlertChange:
-    """The live-event view of ``row``."""
-    return AlertChange(row.id, change, row.rule_id, row.title, row.message, row.severity, row.url, row.client_id,
-                       row.level, row.silenced)  # fmt: skip
-
-
-def policy_of(rule: Rule) -> dict[str, Any]:
-    """The snapshot of ``rule``'s escalation policy kept on each alert it opens."""
-    levels = [{"after_minutes": 0, "channels": list(rule.actions.channels)}]
-    levels += [{"after_minutes": lv.after_minutes, "channels": list(lv.channels)} for lv in rule.escalation.levels]
-    writeback = rule.actions.writeback
-    return {
-        "levels": levels,
-        "repeat_interval_minutes": rule.repeat_interval_minutes,
-        "writeback": writeback.model_dump(mode="json") if writeback is not None else None,
-    }
-
-
 def silence_for(silences: Sequence[Silence], firing: Firing, now: datetime) -> Silence | None:
     """The first silence covering ``firing`` at ``now``."""
     return next(
         (s for s in silences if s.covers(rule=firing.rule_id, client=firing.client, source=firing.source, at=now)),
         None,
     )
-
-
-def _open(session: Session, firing: Firing, rule: Rule, silence: Silence | None, now: datetime) -> AlertRow | None:
-    values = {
-        "dedupe_key": firing.key, "open_key": firing.key, "rule_id": rule.id, "rule_name": rule.name,
-        "subject": firing.subject, "severity": firing.severity, "title": firing.title[:300], "message": firing.message,
-        "url": firing.url, "client_id": firing.client_id, "client_key": firing.client, "source": firing.source,
-        "ticket_id": firing.ticket_row_id, "ticket_external_id": firing.ticket_external_id, "state": FIRING,
-        "level": 1, "policy": policy_of(rule), "silenced": silence is not None, "fired_at": now, "last_seen_at": now,
-        "notify_count": 0,
-    }  # fmt: skip
-    alert_id = insert_ignore(session, AlertRow, values, "open_key")
-    if alert_id is None:
-        return None  # another worker opened it a moment ago: it notifies
-    row = session.get(AlertRow, alert_id)
-    assert row is not None
-    record_event(session, row.id, "fired", now, level=1, note=firing.message)
-    if silence is not None:
-        record_event(session, row.id, "silenced", now, note=silence.reason)
-    return row
 
 
 def _refresh(session: Session, row: AlertRow, silence: Silence | None, now: datetime) -> None:
@@ -198,24 +145,22 @@ def apply_evaluation(
     result = ApplyResult()
     opened = {row.dedupe_key: row for row in session.scalars(select(AlertRow).where(AlertRow.open_key.is_not(None)))}
     firing = evaluation.by_key()
-    # One pass in dedupe-key order: concurrent workers lock alert rows in the same order, so never deadlock.
-    for key in sorted(firing.keys() | opened.keys()):
-        row, found = opened.get(key), firing.get(key)
+    # New subjects first, opened in bulk (sorted by key); then one pass over the open alerts in dedupe-key
+    # order. Concurrent workers take their locks in the same order, so they never deadlock.
+    new = [
+        NewAlert(found, rules[found.rule_id], silence_for(silences, found, now))
+        for key, found in sorted(firing.items())
+        if key not in opened and found.rule_id in rules
+    ]
+    result.fired, result.queued = open_alerts(session, new, now)
+    for key in sorted(opened):
+        row, found = opened[key], firing.get(key)
         if found is None:
-            if row is not None:
-                _clear(session, row, evaluation, rules, now, result)
+            _clear(session, row, evaluation, rules, now, result)
             continue
-        rule = rules.get(found.rule_id)
-        if rule is None:
+        if found.rule_id not in rules:
             continue
-        silence = silence_for(silences, found, now)
-        if row is None:
-            row = _open(session, found, rule, silence, now)
-            if row is None:
-                continue
-            result.fired.append(change_of(row, "fired"))
-        else:
-            _refresh(session, row, silence, now)
+        _refresh(session, row, silence_for(silences, found, now), now)
         if row.state == FIRING and not row.silenced:
             _advance(session, row, found, now, result)
     return result

@@ -93,16 +93,16 @@ class SourceStaleFor(_Model):
 
 
 class ServiceDown(_Model):
-    """A customer's monitored service is down. Declared only: uptime data comes from issue 5, until then
-    this condition never fires."""
+    """A customer's monitored service (``service``: its id or name; None: every service) is down now, as the
+    uptime engine sees it (dependency graph, redundancy, maintenance). One alert per service."""
 
     type: Literal["service_down"]
     service: str | None = Field(default=None, max_length=200)
 
 
 class ErrorBudgetBelow(_Model):
-    """A customer's error budget left is below ``percent``. Declared only: uptime data comes from issue 5,
-    until then this condition never fires."""
+    """Less than ``percent`` of a service's error budget for this month is left (100: untouched, 0: spent;
+    an overspent budget counts as 0). One alert per service."""
 
     type: Literal["error_budget_below"]
     percent: float = Field(ge=0, le=100)
@@ -115,6 +115,7 @@ Condition = Annotated[
     Field(discriminator="type"),
 ]  # fmt: skip
 TICKET_CONDITIONS = (SlaAtRisk, SlaBreached, UpdateOverdue, UnassignedFor, NoActivityFor)
+SERVICE_CONDITIONS = (ServiceDown, ErrorBudgetBelow)
 
 
 # ----------------------------------------------------------------------------------------------- filters, actions
@@ -210,6 +211,12 @@ class Rule(_Model):
     def _fits(self) -> Rule:
         if self.actions.writeback is not None and not isinstance(self.condition, TICKET_CONDITIONS):
             raise ValueError(f"a {self.condition.type} rule has no ticket to write back to; remove actions.writeback")
+        if isinstance(self.condition, SERVICE_CONDITIONS):
+            # Services belong to a client, not to a queue, a priority or a ticket source.
+            extra = [name for name in ("priorities", "teams", "sources") if getattr(self.filters, name)]
+            if extra:
+                raise ValueError(f"a {self.condition.type} rule looks at customer services, which have no "
+                                 f"{' or '.join(extra)}; filter by clients (or condition.service) instead")  # fmt: skip
         return self
 
     @property

@@ -16,17 +16,20 @@ from typing import Any
 
 import httpx2
 
+from deskpulse.alerts.changes import AlertChange
 from deskpulse.alerts.delivery import DeliveryReport, DeliverySettings, deliver_outbox
 from deskpulse.alerts.evaluate import evaluate
 from deskpulse.alerts.inputs import load_inputs
-from deskpulse.alerts.lifecycle import AlertChange, ApplyResult, apply_evaluation
+from deskpulse.alerts.lifecycle import ApplyResult, apply_evaluation
 from deskpulse.alerts.rule_store import all_rules
 from deskpulse.alerts.settings import AlertsConfig, Silence
+from deskpulse.alerts.silences import stored_silences
 from deskpulse.alerts.writeback import Writer, connector_writer
 from deskpulse.config import Config
 from deskpulse.live.events import DESK, LiveEvent
 from deskpulse.live.service import LiveService
 from deskpulse.store.db import Database
+from deskpulse.web.uptime_view import UptimeView
 
 
 def alerts_config(config: Config) -> AlertsConfig:
@@ -72,17 +75,18 @@ def live_events(result: ApplyResult, at: datetime) -> list[LiveEvent]:
 
 async def evaluate_and_apply(
     db: Database, config: Config, now: datetime, *, alerts: AlertsConfig | None = None,
-    live: LiveService | None = None, silences: Iterable[Silence] = (),
+    live: LiveService | None = None, silences: Iterable[Silence] = (), uptime: UptimeView | None = None,
 ) -> ApplyResult:  # fmt: skip
     """Evaluate the rules in force (config and stored) at ``now`` and apply the result in one transaction;
-    ``silences`` add to the configured ones (maintenance windows from elsewhere)."""
+    ``silences`` add to the configured ones and those created in the UI (maintenance windows from elsewhere).
+    ``uptime``: the worker's uptime view, so uptime figures are cached between runs."""
     section = alerts or alerts_config(config)
-    quiet: Sequence[Silence] = [*section.silences, *silences]
 
     def run() -> ApplyResult:
         with db.session() as session:
+            quiet: Sequence[Silence] = [*section.silences, *stored_silences(session, now), *silences]
             rules = all_rules(session, section)
-            evaluation = evaluate(rules, load_inputs(session, config, rules, now))
+            evaluation = evaluate(rules, load_inputs(session, config, rules, now, uptime))
             return apply_evaluation(session, evaluation, {r.id: r for r in rules}, quiet, now)
 
     result = await asyncio.to_thread(run)
@@ -112,9 +116,9 @@ class AlertsRun:
 
 async def run_alerts(
     db: Database, config: Config, now: datetime, *, live: LiveService | None = None,
-    connector_kwargs: Mapping[str, dict[str, Any]] | None = None,
+    connector_kwargs: Mapping[str, dict[str, Any]] | None = None, uptime: UptimeView | None = None,
 ) -> AlertsRun:  # fmt: skip
     """Evaluate, apply, then deliver: what a worker calls after each sync and on its timer."""
-    applied = await evaluate_and_apply(db, config, now, live=live)
+    applied = await evaluate_and_apply(db, config, now, live=live, uptime=uptime)
     delivered = await deliver_due(db, config, now, connector_kwargs=connector_kwargs)
     return AlertsRun(applied, delivered)

@@ -119,6 +119,8 @@ class AlertsConfig(_Model):
     retry_seconds: float = Field(default=30, ge=1, le=3600)
     # A channel whose last this-many attempts all failed shows as failing on the status page.
     failing_after: int = Field(default=3, ge=1, le=100)
+    # Resolved alerts (with their history and deliveries) are kept this many days; open ones are never pruned.
+    history_days: int = Field(default=365, ge=1, le=36500)
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertsConfig:

@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kiosk:admin": frozenset({Role.ADMIN}),
     "uptime:admin": frozenset({Role.ADMIN, Role.MANAGER}),  # uptime graphs, services, suggested parents
     "alerts:admin": frozenset({Role.ADMIN, Role.MANAGER}),  # alert rules and channel tests
+    "reports:read": ALL,  # client reports of the caller's clients: list, preview, download
+    "reports:write": frozenset({Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER}),  # generate and send reports
 }
 
 # Roles that see only the clients assigned to them; the others see every client.

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from deskpulse.connectors.base import RequestBudget
+from deskpulse.domain.ticket_details import TicketDetails
 from deskpulse.domain.tickets import Agent, Team, Ticket
 
 Progress = Callable[[int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class VendorAccount:
+    """A customer account as the vendor knows it: ``kind`` is "company" or "department" (ClientConfig.accounts)."""
+
+    kind: str
+    external_id: str
+    name: str
+
+
 @dataclass(slots=True)
 class Directory:
-    """Teams and agents of one source."""
+    """Teams and agents of one source, and its customer accounts (None: the vendor has no such list)."""
 
     teams: list[Team] = field(default_factory=list)
     agents: list[Agent] = field(default_factory=list)
+    accounts: list[VendorAccount] | None = None
 
 
 class Connector(Protocol):
@@ -92,4 +103,24 @@ class LogsTime(Protocol):
 
     async def fetch_daily_hours(self, since: datetime) -> dict[tuple[str, date], float]:
         """Hours worked per (agent external id, UTC day) on the days from ``since``'s UTC day on."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsWanted:
+    """A ticket whose report details are wanted; ``finished`` (resolved or closed) tickets may carry a CSAT answer."""
+
+    external_id: str
+    finished: bool
+
+
+@runtime_checkable
+class FetchesReportDetails(Protocol):
+    """A connector that reads the per-ticket details monthly reports need (time entries, CSAT, replies, SLA)."""
+
+    # How many tickets one call of fetch_report_details should be given (1: the vendor has per-ticket calls only).
+    details_batch_size: int
+
+    async def fetch_report_details(self, wanted: Sequence[DetailsWanted]) -> dict[str, TicketDetails]:
+        """Details of every wanted ticket (by external id); raises ConnectorError when any of them fails."""
         ...

@@ -87,6 +87,10 @@ class Ticket:
     agent_responded_at: datetime | None = None
     requester_responded_at: datetime | None = None
     ticket_type: str | None = None
+    # The vendor's ticket category (Freshservice category, Autotask issue type label), for reports.
+    category: str | None = None
+    # The vendor account the ticket is for, as "<kind>:<id>" ("department:12", "company:29683"); see ClientConfig.
+    account_ref: str | None = None
     url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -108,6 +112,16 @@ UNKNOWN_FIELDS_KEY = "unknown_fields"
 
 # Descriptions are kept for the board's details panel, cut to this many characters (a pasted log can be megabytes).
 DESCRIPTION_MAX_CHARS = 8000
+
+
+CATEGORY_MAX_CHARS = 100  # tickets.category is String(100)
+
+
+def clip_category(text: str | None) -> str | None:
+    """A vendor category label stripped and cut to the column's width (None when empty)."""
+    if text is None or not text.strip():
+        return None
+    return text.strip()[:CATEGORY_MAX_CHARS]
 
 
 def clip_description(text: str | None) -> str | None:

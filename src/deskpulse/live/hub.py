@@ -36,8 +36,17 @@ class Hub:
         self.closed = False
 
     def next_id(self) -> int:
-        """An id for an event published from this process (without Redis, this process is the deployment)."""
-        return next(self._ids)
+        """An id for an event published from this process (without Redis, or while Redis is away): always
+        above every id this hub has seen, so a stream never mistakes it for one it already sent."""
+        candidate = next(self._ids)
+        if candidate <= self.newest_id():
+            self._ids = itertools.count(self.newest_id() + 1)
+            candidate = next(self._ids)
+        return candidate
+
+    def newest_id(self) -> int:
+        """The highest event id seen (0 before the first event)."""
+        return self._buffer[-1].id if self._buffer else 0
 
     def publish(self, event: LiveEvent) -> LiveEvent:
         """Deliver ``event`` (numbered here when it has no id yet) to every subscriber and the replay buffer."""

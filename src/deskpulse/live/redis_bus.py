@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 CHANNEL = "deskpulse:live"
 COUNTER = "deskpulse:live:id"
 RETRY_SECONDS = 2.0
+# Raise the counter to at least ARGV[1]: after an outage (or a Redis restart that lost the counter) new ids must
+# stay above every id the web processes handed out meanwhile, or their streams would skip the new events.
+RAISE_COUNTER = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 
 def channel_for(url: str) -> str:
@@ -56,12 +64,19 @@ class RedisBus:
         await client.publish(self.channel, numbered.to_json())
         return numbered
 
-    async def relay(self, hub: Hub, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-        """Deliver every event published anywhere into ``hub``; reconnect every 2 s while Redis is away."""
+    async def relay(
+        self, hub: Hub, stop: asyncio.Event, ready: asyncio.Event | None = None,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> None:  # fmt: skip
+        """Deliver every event published anywhere into ``hub``; reconnect every 2 s while Redis is away.
+        ``on_change(False)`` is called when the connection is lost, ``on_change(True)`` once it is back."""
         while not stop.is_set():
             pubsub = self._client().pubsub()
             try:
                 await pubsub.subscribe(self.channel)
+                await self._client().eval(RAISE_COUNTER, 1, COUNTER, str(hub.newest_id()))
+                if on_change is not None:
+                    on_change(True)
                 if ready is not None:
                     ready.set()
                 while not stop.is_set():
@@ -74,6 +89,8 @@ class RedisBus:
                         log.warning("ignored a malformed live event from Redis: %s", exc)
             except (RedisError, OSError) as exc:
                 log.warning("live events: Redis unavailable (%s); retrying in %.0f s", exc, RETRY_SECONDS)
+                if on_change is not None:
+                    on_change(False)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=RETRY_SECONDS)
             finally:

@@ -73,6 +73,12 @@ SUBJECTS: tuple[tuple[str, int], ...] = (
 NOTE_GENERAL, PUBLISH_ALL = 1, 1  # [I] noteType / publish codes
 
 
+WORK_SUMMARIES: tuple[str, ...] = (
+    "Remote session with the user.", "Replaced the toner and tested.", "Reset the account and verified sign-in.",
+    "Checked the logs, escalated to the vendor.", "Worked on the ticket.",
+)  # fmt: skip
+
+
 class TicketLifecycle:
     """Mixin with the record mutations; AutotaskScenario supplies the state declared here."""
 
@@ -162,7 +168,7 @@ class TicketLifecycle:
         if completed is not None:
             ticket["status"] = IN_PROGRESS
             ticket["resolutionPlanDateTime"] = ticket["resolutionPlanDateTime"] or completed
-            self.add_time_entry(ticket_id, hours=0.25 + (rank % 8) / 4, at=completed)
+            self._log_work(ticket_id, rank, created, completed)
             self._set_status(ticket, COMPLETE, completed)
             self._stamp(ticket, completed, resource_id=resource_id)
         self._refresh(ticket)
@@ -287,7 +293,29 @@ class TicketLifecycle:
         self.version += 1
         return note
 
-    def add_time_entry(self, ticket_id: int, *, hours: float, at: int | None = None) -> dict[str, Any]:
+    def _log_work(self, ticket_id: int, rank: int, created: int, completed: int) -> None:
+        """Seeded time entries of a finished ticket: none on about one in seven (forgotten), else one to three,
+        the last ending at completion; about one in five is non-billable (warranty, internal rework)."""
+        if rank % 7 == 3:
+            return
+        count = 1 + rank % 3
+        span = max(completed - created, count * 900)
+        for index in range(count):
+            end = completed - (count - 1 - index) * span // count
+            hours = 0.25 + ((rank + index) % 8) / 4
+            billable = (rank + index) % 5 != 2
+            note = WORK_SUMMARIES[(rank + index) % len(WORK_SUMMARIES)]
+            self.add_time_entry(ticket_id, hours=hours, at=end, billable=billable, note=note)
+
+    def add_time_entry(
+        self,
+        ticket_id: int,
+        *,
+        hours: float,
+        at: int | None = None,
+        billable: bool = True,
+        note: str | None = None,
+    ) -> dict[str, Any]:
         """Time worked by the ticket's resource, ending at ``at`` (default now)."""
         ticket = self.tickets[ticket_id]
         end = self._now if at is None else at
@@ -297,8 +325,9 @@ class TicketLifecycle:
         entry.update({
             "id": self.next_id(TIME_ENTRIES.name), "ticketID": ticket_id, "resourceID": resource,
             "roleID": 29_683_461, "dateWorked": start - start % DAY, "startDateTime": start, "endDateTime": end,
-            "hoursWorked": hours, "hoursToBill": hours, "summaryNotes": "Worked on the ticket.",
-            "isNonBillable": False, "createDateTime": end, "lastModifiedDateTime": end,
+            "hoursWorked": hours, "hoursToBill": hours if billable else 0.0,
+            "summaryNotes": note or "Worked on the ticket.", "isNonBillable": not billable, "createDateTime": end,
+            "lastModifiedDateTime": end,
         })  # fmt: skip
         self.store[TIME_ENTRIES.name][entry["id"]] = entry
         self._stamp(ticket, end, resource_id=resource, tracked=False)

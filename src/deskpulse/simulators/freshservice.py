@@ -347,8 +347,16 @@ def create_app(
         Route(ticket, api(update_ticket, category="view_ticket"), methods=["PUT"]),
         # [I] which sub-limit a note counts against is not documented; "View/Create/Update Ticket" is the nearest.
         Route(f"{ticket}/notes", api(create_note, category="view_ticket"), methods=["POST"]),
-        Route(f"{ticket}/conversations", api(sub_resource("conversations", records.conversations)), methods=["GET"]),
-        Route(f"{ticket}/time_entries", api(sub_resource("time_entries", records.time_entries)), methods=["GET"]),
+        Route(
+            f"{ticket}/conversations",
+            api(sub_resource("conversations", records.conversations), paged=True),
+            methods=["GET"],
+        ),
+        Route(
+            f"{ticket}/time_entries",
+            api(sub_resource("time_entries", records.time_entries), paged=True),
+            methods=["GET"],
+        ),
         Route(f"{ticket}/csat_response", api(csat), methods=["GET"]),
         Route("/ticket_form_fields", api(form_fields), methods=["GET"]),
         Route("/agents", api(people("agents", agents), category="list_people"), methods=["GET"]),

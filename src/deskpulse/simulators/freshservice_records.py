@@ -21,6 +21,13 @@ from deskpulse.simulators.scenario import to_epoch
 REPLIES_IN: tuple[str, ...] = ("Any update on this?", "It is still not working.", "Thanks, that fixed it!")
 REPLIES_OUT: tuple[str, ...] = ("We are looking into it.", "Could you try again now?", "Resolved, let us know.")
 CSAT_TEXTS: dict[int, str] = {103: "Extremely happy", 102: "Happy", 101: "Neutral", -102: "Unhappy"}  # [I]
+CSAT_COMMENTS: dict[int, tuple[str, ...]] = {
+    103: ("Quick and friendly, thank you!", "Solved before I finished my coffee."),
+    102: ("Good help, took a little while.", "Fine."),
+    101: ("It works now, but I had to ask twice.",),
+    -102: ("Nobody told me what was going on for days.", "Still not fixed properly."),
+}  # fmt: skip
+WORK_NOTES: tuple[str, ...] = ("Troubleshooting", "Remote session with the user", "Replaced the part", "")
 
 
 def _epoch(text: str) -> int:
@@ -51,20 +58,26 @@ def conversations(scenario: Any, ticket: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def time_entries(scenario: Any, ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    """Logged work: one entry per agent reply, a few minutes each (swagger ``time_entry`` shape)."""
+    """Logged work: one entry per agent reply, a few minutes to two hours each (swagger ``time_entry`` shape).
+
+    About one ticket in six has no time logged at all, as agents forget; some entries are not billable.
+    """
     stats = scenario.stats[ticket["id"]]
     rng = random.Random(ticket["id"] * 104_729 + scenario.seed)
+    if rng.random() < 1 / 6:
+        return []
     start = _epoch(ticket["created_at"])
     rows = []
     for index in range(stats["outbound_count"]):
-        minutes = 5 + rng.randrange(55)
+        minutes = 5 + rng.randrange(55) if rng.random() < 0.85 else 60 + rng.randrange(61)
         at = start + (index + 1) * 600
+        note = WORK_NOTES[rng.randrange(len(WORK_NOTES))]
         rows.append({
             "id": 21_050_000_000 + ticket["id"] * 10 + index, "task_id": None, "parent_id": ticket["id"],
             "parent_type": "Ticket", "start_time": scenario.iso(at),
             "time_spent": f"{minutes // 60:02d}:{minutes % 60:02d}",
             "timer_running": False, "billable": rng.random() < 0.6, "agent_id": ticket["responder_id"],
-            "note": "Troubleshooting", "executed_at": scenario.iso(at), "created_at": scenario.iso(at),
+            "note": note or None, "executed_at": scenario.iso(at), "created_at": scenario.iso(at),
             "updated_at": scenario.iso(at), "custom_fields": {},
         })  # fmt: skip
     return rows
@@ -78,12 +91,19 @@ def csat_response(scenario: Any, ticket: dict[str, Any]) -> dict[str, Any] | Non
     rng = random.Random(ticket["id"] * 31 + scenario.seed)
     rating = rng.choices((103, 102, 101, -102), (50, 30, 12, 8))[0]
     score = {103: 4, 102: 3, 101: 2, -102: 1}[rating]
+    responses = [{
+        "question": {"question_text": "How would you rate your overall satisfaction for the resolution provided?"},
+        "answers": [{"answer_text": CSAT_TEXTS[rating]}],
+    }]  # fmt: skip
+    if rng.random() < 0.4:  # [I] an optional free-text question; about 40 % of requesters write something
+        comments = CSAT_COMMENTS[rating]
+        responses.append({
+            "question": {"question_text": "Anything else you would like to tell us?"},
+            "answers": [{"answer_text": comments[rng.randrange(len(comments))]}],
+        })  # fmt: skip
     return {
         "id": 21_060_000_000 + ticket["id"], "overall_rating": rating, "overall_rating_text": CSAT_TEXTS[rating],
-        "questionnaire_responses": [{
-            "question": {"question_text": "How would you rate your overall satisfaction for the resolution provided?"},
-            "answers": [{"answer_text": CSAT_TEXTS[rating]}],
-        }],
+        "questionnaire_responses": responses,
         "score": {"acquired_score": score, "total_score": 4},
         "created_at": stats["resolved_at"], "updated_at": stats["resolved_at"],
     }  # fmt: skip

@@ -28,6 +28,8 @@ class AlertRow(Base):
         Index("ix_alerts_state", "state", "fired_at"),
         Index("ix_alerts_rule", "rule_id", "fired_at"),
         Index("ix_alerts_dedupe", "dedupe_key", "fired_at"),
+        Index("ix_alerts_fired", "fired_at"),
+        Index("ix_alerts_resolved", "resolved_at"),
     )
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255))
@@ -137,3 +139,31 @@ class AlertRuleRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class AlertSilenceRow(Base):
+    """A silence created in the UI or through the API (silences of the config file are not stored). Expiring
+    one early sets ``ends_at`` to that moment and records who did it; rows are kept as history."""
+
+    __tablename__ = "alert_silences"
+    __table_args__ = (Index("ix_alert_silences_ends", "ends_at"),)
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    rule_id: Mapped[str | None] = mapped_column(String(40))
+    client_key: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expired_by: Mapped[str | None] = mapped_column(String(320))
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertChoreRow(Base):
+    """When a periodic alerts chore (``prune``: history retention) last ran; claimed with a compare-and-set so
+    that one worker of many runs it."""
+
+    __tablename__ = "alert_chores"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)

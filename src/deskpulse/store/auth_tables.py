@@ -26,6 +26,8 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "nl" or "en"; None follows the browser's Accept-Language (web/i18n.py).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class UserClientRow(Base):

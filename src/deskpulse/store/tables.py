@@ -177,6 +177,9 @@ class TicketRow(Base):
     agent_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requester_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket_type: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(100))
+    # The vendor account the ticket is raised for ("department:12", "company:29683"); attributes it to a client.
+    account_ref: Mapped[str | None] = mapped_column(String(80))
     url: Mapped[str | None] = mapped_column(String(500))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,10 +26,12 @@ from deskpulse.connectors.protocol import (
 from deskpulse.domain.board import local_day_start
 from deskpulse.domain.clients import ClientMatcher
 from deskpulse.domain.tickets import StatusCategory, Ticket
+from deskpulse.store.attribution import reattribute_tickets
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source, mark_failed
 from deskpulse.store.tables import SourceRow, TicketRow
+from deskpulse.store.vendor_accounts import store_vendor_accounts
 from deskpulse.sync.upsert import UpsertStats, replace_hours, upsert_directory, upsert_tickets, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -106,10 +108,14 @@ class SyncEngine:
         self.source = source
         self.connector = connector
         self.clock = clock
+        self.matcher = ClientMatcher(
+            {c.id: c.email_domains for c in config.clients}, {c.id: c.accounts for c in config.clients}
+        )
         with db.session() as session:
             self.source_id = ensure_source(session, source).id
             self.client_ids = sync_clients(session, config.clients)
-        self.matcher = ClientMatcher({c.id: c.email_domains for c in config.clients})
+            # The mapping may have changed since the tickets were written (a client gained an account).
+            reattribute_tickets(session, self.source_id, source.name, self.matcher, self.client_ids)
 
     def _state(self) -> SourceRow:
         with self.db.session() as session:
@@ -234,8 +240,8 @@ class SyncEngine:
         return active, unresolved
 
     def client_of(self, ticket: Ticket) -> int | None:
-        """The store id of the client ``ticket`` belongs to (by requester e-mail domain), or None."""
-        key = self.matcher.client_for(ticket.requester_email)
+        """The store id of the client ``ticket`` belongs to (by vendor account, else e-mail domain), or None."""
+        key = self.matcher.client_for_ticket(self.source.name, ticket.account_ref, ticket.requester_email)
         return self.client_ids.get(key) if key is not None else None
 
     def _commit(self, fetched: _Fetched, now: datetime) -> UpsertStats:
@@ -252,6 +258,8 @@ class SyncEngine:
         with self.db.session() as session:
             if fetched.directory is not None:
                 upsert_directory(session, self.source_id, fetched.directory)
+                if fetched.directory.accounts is not None:
+                    store_vendor_accounts(session, self.source_id, fetched.directory.accounts, now=now)
             if fetched.hours is not None and fetched.hours_since is not None:
                 replace_hours(session, self.source_id, fetched.hours_since, fetched.hours)
             stats = upsert_tickets(

@@ -74,6 +74,8 @@ class Scheduler:
         owner: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         on_result: Callable[[CycleResult], Awaitable[None]] | None = None,
+        refresh: Callable[[], Config] | None = None,
+        connector_factory: Callable[[TicketSource], Connector] | None = None,
     ) -> None:
         self.db = db
         self.on_result = on_result
@@ -85,6 +87,54 @@ class Scheduler:
         }
         self._next_run: dict[str, datetime] = {}
         self._last_retention: datetime | None = None
+        # With both set, each loop re-reads the effective source list (settings saved in the browser) and starts,
+        # restarts or stops engines to match it, without a restart of the process.
+        self.refresh = refresh
+        self.connector_factory = connector_factory
+        # Tickets fetched so far by a running cycle, per source (the first-sync page shows it).
+        self.fetched: dict[str, int] = {}
+
+    async def follow_settings(self) -> None:
+        """Match the engines to the effective configuration: new sources start, changed ones restart with their
+        new settings, removed or disabled ones stop (their stored tickets stay)."""
+        if self.refresh is None or self.connector_factory is None:
+            return
+        try:
+            config = await asyncio.to_thread(self.refresh)
+        except Exception:  # a bad saved setting must not stop the sources that still work
+            log.exception("reading the settings saved in the browser failed; keeping the current sources")
+            return
+        if config is self.config:
+            return
+        wanted = {s.name: s for s in config.ticket_sources}
+        complete = True
+        for name in [n for n, e in self.engines.items() if wanted.get(n) != e.source]:
+            engine = self.engines.pop(name)
+            self._next_run.pop(name, None)
+            await engine.connector.aclose()
+            log.info("source %s stopped (settings changed)", name)
+        for name, source in wanted.items():
+            if name not in self.engines:
+                try:
+                    connector = self.connector_factory(source)
+                    self.engines[name] = await asyncio.to_thread(
+                        SyncEngine, self.db, config, source, connector, clock=self.clock
+                    )
+                except Exception:  # one unusable source must not stop the others; retried next loop
+                    log.exception("source %s could not be started", name)
+                    complete = False
+                    continue
+                log.info("source %s started (settings changed)", name)
+        for engine in self.engines.values():
+            engine.config = config
+        if complete:  # otherwise the next loop tries the missing sources again
+            self.config = config
+
+    def _progress(self, name: str) -> Progress:
+        def report(count: int) -> None:
+            self.fetched[name] = count
+
+        return report
 
     async def run_source(
         self, name: str, progress: Progress | None = None, *, respect_schedule: bool = True
@@ -161,10 +211,11 @@ class Scheduler:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set: run each source when it is due, and the retention job hourly."""
         while not stop.is_set():
+            await self.follow_settings()
             now = self.clock()
             due = [n for n in self.engines if self._next_run.get(n, now) <= now]
             if due:
-                await asyncio.gather(*(self.run_source(n) for n in due))
+                await asyncio.gather(*(self.run_source(n, self._progress(n)) for n in due))
             if self._retention_due(now):
                 self._last_retention = now
                 await asyncio.to_thread(

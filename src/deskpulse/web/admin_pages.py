@@ -17,16 +17,17 @@ from deskpulse.web.api.admin import UserIn, UserPatch, add_user, change_user, li
 from deskpulse.web.api.audit_log import MAX_LIMIT, AuditFilter, read_audit
 from deskpulse.web.api.keys import KeyIn, add_key, list_keys, revoke_key
 from deskpulse.web.auth import client_ip, require_page
+from deskpulse.web.i18n import N_, translator
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 AdminPage = Annotated[Principal, Depends(require_page("users:admin"))]
 AuditPage = Annotated[Principal, Depends(require_page("audit:read"))]
 # Outcomes shown after a redirect; fixed sentences, so a crafted link cannot put words on the page.
 NOTICES = {
-    "user-created": "The user was created.",
-    "user-deactivated": "The user was deactivated and signed out everywhere.",
-    "user-activated": "The user was activated again.",
-    "key-revoked": "The API key was revoked; it stops working at once.",
+    "user-created": N_("The user was created."),
+    "user-deactivated": N_("The user was deactivated and signed out everywhere."),
+    "user-activated": N_("The user was activated again."),
+    "key-revoked": N_("The API key was revoked; it stops working at once."),
 }
 Text = Annotated[str, Form()]
 Choices = Annotated[list[str], Form()]
@@ -42,6 +43,7 @@ def _render(request: Request, template: str, context: dict[str, Any], status: in
 def _users_page(
     request: Request, principal: Principal, *, error: str | None = None, status: int = 200, **extra: Any
 ) -> Response:
+    notice = NOTICES.get(request.query_params.get("done", ""))
     with request.app.state.db.session() as session:
         sync_clients(session, request.app.state.config.clients)
         context = {
@@ -50,7 +52,7 @@ def _users_page(
             "keys": list_keys(session, principal),
             "clients": [(c.key, c.name) for c in all_clients(session)],
             "roles": [r.value for r in Role],
-            "notice": NOTICES.get(request.query_params.get("done", "")),
+            "notice": translator(request)(notice) if notice else None,
             "error": error,
             **extra,
         }

@@ -26,10 +26,12 @@ from deskpulse.auth import sessions
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.connectors.registry import build_connector
-from deskpulse.domain.sla_badge import format_duration
 from deskpulse.live.hub import Hub
 from deskpulse.live.service import LiveService
 from deskpulse.metrics.envelope import failure, uses_envelope
+from deskpulse.reports.schedule import ReportsWorker
+from deskpulse.secret_box import box_from_environment
+from deskpulse.settings_store import SettingsOverlay
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import exclusive_setup, upgrade
@@ -37,7 +39,22 @@ from deskpulse.store.sources import ensure_source
 from deskpulse.sync.engine import CycleResult
 from deskpulse.sync.scheduler import Scheduler
 from deskpulse.sync.uptime_poll import start_pollers, stop_pollers
-from deskpulse.web import account, admin_pages, board_page, charts, kiosk, metrics_pages, pages, portal, uptime_pages
+from deskpulse.web import (
+    account,
+    admin_pages,
+    board_page,
+    charts,
+    kiosk,
+    metrics_pages,
+    pages,
+    portal,
+    reports_pages,
+    settings_api,
+    settings_pages,
+    setup_wizard,
+    tv_pages,
+    uptime_pages,
+)
 from deskpulse.web.api import (
     admin,
     alerts,
@@ -55,11 +72,14 @@ from deskpulse.web.api import (
     source_status,
     stream,
     tickets,
+    tv,
     uptime,
     uptime_admin,
     uptime_suggestions,
 )
+from deskpulse.web.api import reports as reports_api
 from deskpulse.web.auth import Public
+from deskpulse.web.i18n import install_i18n
 from deskpulse.web.live_setup import start_live, stop_live
 from deskpulse.web.security import install_security
 
@@ -98,29 +118,40 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(prepare_store, database, config)
+        # Settings saved in the browser (sources, time zone, hours) overlay the file from here on.
+        cfg = app.state.config = await asyncio.to_thread(app.state.settings.current)
         if announce_setup:
-            await asyncio.to_thread(announce_first_admin, database, config)
+            await asyncio.to_thread(announce_first_admin, database, cfg)
         # The chart bundle takes seconds to generate; build it before the first page asks for it.
-        await asyncio.to_thread(charts.vega_bundle_gzip)
+        await asyncio.to_thread(charts.warm_bundle)
         stop = asyncio.Event()
-        live_tasks = start_live(app, database, config, stop, syncing=run_sync and bool(config.sources))
+        live_tasks = start_live(app, database, cfg, stop, syncing=run_sync)
+        live_tasks.append(asyncio.create_task(follow_settings(app, stop), name="deskpulse-settings"))
         scheduler = None
-        if run_sync and config.ticket_sources:
+        # Always with run_sync: sources added in the browser later start syncing without a restart.
+        if run_sync:
             kwargs = connector_kwargs or {}
-            connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in config.ticket_sources}
-            alerts_worker = AlertsWorker(database, config, live=app.state.live, connector_kwargs=kwargs)
+            connectors = {s.name: build_connector(s, **kwargs.get(s.name, {})) for s in cfg.ticket_sources}
+            alerts_worker = AlertsWorker(database, cfg, live=app.state.live, connector_kwargs=kwargs)
             live_service = app.state.live
 
             async def on_result(result: CycleResult) -> None:
                 await live_service.cycle_finished(result)
                 await alerts_worker.cycle_finished(result)
 
-            scheduler = Scheduler(database, config, connectors, on_result=on_result)
+            scheduler = Scheduler(
+                database, cfg, connectors, on_result=on_result, refresh=lambda: refreshed(app),
+                connector_factory=lambda s: build_connector(s, **kwargs.get(s.name, {})),
+            )  # fmt: skip
+            app.state.scheduler = scheduler
             app.state.alerts_task = asyncio.create_task(alerts_worker.run_forever(stop), name="deskpulse-alerts")
             app.state.scheduler_task = asyncio.create_task(scheduler.run_forever(stop), name="deskpulse-sync")
+            app.state.reports_task = asyncio.create_task(
+                ReportsWorker(database, cfg).run_forever(stop), name="deskpulse-reports"
+            )
         # LibreNMS sources: the uptime poller, next to the ticket sync (its events go out like the sync's).
         uptime_pollers = (
-            start_pollers(database, config, stop, connector_kwargs=connector_kwargs, publish=app.state.live.publish)
+            start_pollers(database, cfg, stop, connector_kwargs=connector_kwargs, publish=app.state.live.publish)
             if run_sync
             else None
         )
@@ -139,6 +170,10 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 app.state.scheduler_task = None
+            reports_task = getattr(app.state, "reports_task", None)
+            if reports_task is not None:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(reports_task, timeout=10)
             alerts_task = getattr(app.state, "alerts_task", None)
             if alerts_task is not None:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
@@ -158,6 +193,8 @@ def create_app(
     )
     app.state.config = config
     app.state.db = database
+    app.state.settings = SettingsOverlay(config, database, box_from_environment())
+    app.state.scheduler = None
     app.state.scheduler_task = None
     app.state.hub = Hub()
     app.state.live = LiveService(hub=app.state.hub)
@@ -165,16 +202,18 @@ def create_app(
     app.state.connector_kwargs = connector_kwargs or {}
     app.state.started_monotonic = time.monotonic()
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    zone = config.tz
-    # Pages show times in the desk's time zone; the JSON keeps UTC.
-    app.state.templates.env.filters["localtime"] = lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    app.state.templates.env.filters["duration"] = format_duration
+    # Pages speak the request's language and show times in the desk's time zone; the JSON keeps UTC.
+    install_i18n(app.state.templates.env, lambda: app.state.config.tz)  # Settings may change the zone
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
-    routers: list[ModuleType] = [dashboard, history, tickets, board, health, pages, portal, account, board_page]
+    # The wizard's /setup/source, /setup/hours, /setup/first-sync come before the first-admin /setup/{token}.
+    routers: list[ModuleType] = [setup_wizard, settings_pages, settings_api]
+    routers += [dashboard, history, tickets, board, health, pages, portal, account, board_page]
     routers += [admin, keys, audit_log, kiosk_links, admin_pages, kiosk, desk_metrics, desk_tickets, desk_actions]
     routers += [metrics_pages, stream, hooks, alerts]
     routers += [uptime, uptime_admin, uptime_suggestions, source_status, uptime_pages]
+    routers += [reports_api, reports_pages]
+    routers += [tv, tv_pages]
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
@@ -182,6 +221,26 @@ def create_app(
     # Webhook receivers are posted to by vendors' servers and carry no cookie; their signature is their proof.
     install_security(app, config, session_cookie=sessions.COOKIE, csrf_exempt=("/hooks/",))
     return app
+
+
+def refreshed(app: FastAPI) -> Config:
+    """The effective config after settings saved in the browser (by any process); also the app's from now on."""
+    config: Config = app.state.settings.current()
+    app.state.config = config
+    return config
+
+
+async def follow_settings(app: FastAPI, stop: asyncio.Event, every: float = 5.0) -> None:
+    """Keep ``app.state.config`` up to date with settings saved by other processes (``serve --web-only``)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(refreshed, app)
+        except Exception:  # keep serving with the settings we have; the log says why
+            log.exception("re-reading the settings saved in the browser failed")
 
 
 def _install_docs(app: FastAPI) -> None:

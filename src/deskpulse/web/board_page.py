@@ -13,8 +13,17 @@ from deskpulse.web.alerts_pages import alerts_panel
 from deskpulse.web.api.board import cached_board
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
+from deskpulse.web.i18n import N_
 
 router = APIRouter(tags=["pages"])
+# The board's section titles come from domain/ticket_board.py in English; listed here so the catalog has them
+# (tests/web/test_i18n.py checks that every title is in this list).
+SECTION_TITLES = (
+    N_("Waiting on agent"),
+    N_("Needs agent / update overdue"),
+    N_("Open"),
+    N_("Other active"),
+)
 
 
 @router.get("/board", response_class=HTMLResponse, include_in_schema=False)

@@ -2,7 +2,8 @@
 
 The specs are plain dicts (JSON-ready). Timestamps are ISO strings; Vega-Lite parses them as instants and,
 with no ``utc`` scale, shows them in the viewer's local time. The browser bundle (Vega, Vega-Lite,
-vega-embed) comes from ``vl_convert`` at run time and is never committed.
+vega-embed) comes from ``vl_convert`` at run time and is never committed. ``vl_convert`` is the optional
+``charts`` extra: without it the specs still work (they are plain data) and pages show tables instead.
 """
 
 from __future__ import annotations
@@ -10,19 +11,27 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import importlib
+import logging
 import subprocess
 import sys
 from typing import Any
 
 __all__ = [
+    "CHARTS_MISSING",
     "HISTORY_SERIES",
     "THEMES",
+    "ChartsUnavailable",
+    "charts_available",
     "closed_per_day_spec",
     "history_chart_spec",
     "vega_bundle_etag",
     "vega_bundle_gzip",
     "vega_bundle_js",
+    "warm_bundle",
 ]
+
+log = logging.getLogger(__name__)
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 THEMES = ("light", "dark")
@@ -234,6 +243,33 @@ def closed_per_day_spec(
     }
 
 
+CHARTS_MISSING = (
+    "Charts are not available on this server: the optional vl-convert-python package is not installed "
+    "(pip install 'deskpulse[charts]'), so pages show tables instead."
+)
+
+
+class ChartsUnavailable(RuntimeError):
+    """The browser chart bundle cannot be built here: vl-convert (the ``charts`` extra) is missing."""
+
+
+def charts_available() -> bool:
+    """Whether vl-convert can be imported in this process (cheap after the first call: a module lookup)."""
+    try:
+        importlib.import_module("vl_convert")
+    except (ImportError, OSError):  # OSError: the package is there but its native library will not load
+        return False
+    return True
+
+
+def warm_bundle() -> None:
+    """Build the bundle ahead of the first page that needs it; without vl-convert, say once that tables show."""
+    if charts_available():
+        vega_bundle_gzip()
+    else:
+        log.warning("%s", CHARTS_MISSING)
+
+
 @functools.cache
 def vega_bundle_js() -> str:
     """Vega + Vega-Lite + vega-embed as one classic script that sets ``window.vegaEmbed`` (built once, ~3-5 s).
@@ -241,6 +277,8 @@ def vega_bundle_js() -> str:
     ~900 kB of JavaScript (~300 kB gzipped). No snippet means vl-convert's default one, which puts
     ``vegaEmbed``, ``vega`` and ``vegaLite`` on ``window``; its type stub wrongly requires a string.
     """
+    if not charts_available():
+        raise ChartsUnavailable(CHARTS_MISSING)
     # Built in a child process: vl-convert's JavaScript engine stays resident (~130 MiB) in whatever process
     # uses it, and a web worker only needs the text.
     done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed snippet

@@ -26,7 +26,7 @@ def open_kiosk(request: Request, secret: str) -> Response:
         if link is None:
             record(session, at=now, actor="anonymous", action="kiosk.open", ip=ip, result="refused")
             page = request.app.state.templates.get_template("kiosk_invalid.html")
-            html = page.render(root=request.scope.get("root_path", ""), version=__version__)
+            html = page.render(request=request, root=request.scope.get("root_path", ""), version=__version__)
             return HTMLResponse(html, status_code=404, headers={"Cache-Control": "no-store"})
         token = sessions.start(
             session, now=now, cfg=config.auth, kiosk_link_id=link.id, ip=ip,

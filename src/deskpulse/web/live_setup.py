@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from deskpulse.config import Config
+from deskpulse.live.fallback import StoreFallback
 from deskpulse.live.redis_bus import RedisBus
 from deskpulse.live.service import LiveService
 from deskpulse.live.watch import StoreWatch
@@ -29,7 +30,13 @@ def start_live(app: FastAPI, db: Database, config: Config, stop: asyncio.Event, 
         bus = RedisBus(config.redis_url)
         app.state.live = LiveService(hub=None, bus=bus)
         app.state.live_ready = asyncio.Event()
-        tasks.append(asyncio.create_task(bus.relay(hub, stop, app.state.live_ready), name="deskpulse-live-relay"))
+        # While Redis is away, every web process follows the store, so pages keep updating (its own sync too:
+        # what it publishes goes to Redis only).
+        fallback = StoreFallback(db, hub)
+        app.state.live_fallback = fallback
+        relay = bus.relay(hub, stop, app.state.live_ready, fallback.redis_changed)
+        tasks.append(asyncio.create_task(relay, name="deskpulse-live-relay"))
+        tasks.append(asyncio.create_task(fallback.run(stop), name="deskpulse-live-fallback"))
         tasks.append(bus)
     else:
         app.state.live = LiveService(hub=hub)

@@ -18,12 +18,19 @@ from deskpulse.web.api.desk_metrics import COMPLIANCE_DEFINITION, evaluated, met
 from deskpulse.web.api.desk_tickets import ticket_detail
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession, select_sources
+from deskpulse.web.i18n import N_, translator
 from deskpulse.web.trend_chart import trend_chart
 
 router = APIRouter(tags=["pages"])
 router.include_router(alerts_pages.router)
 Staff = Annotated[Principal, Depends(require_page("tickets:internal"))]
 DaysQuery = Annotated[int, Query(ge=1, le=365)]
+# The API's sentence, repeated here so the catalog extracts it; tests/web/test_i18n.py keeps the two equal.
+DEFINITION_FOR_CATALOG = N_(
+    "met / (met + breached), per target kind, counting targets met in the period and targets whose due time "
+    "fell in the period (a still-open ticket past its due time counts as breached); tickets without an SLA "
+    "are left out; at-risk targets are counted separately."
+)
 
 
 def _render(request: Request, template: str, principal: Principal, **context: Any) -> Response:
@@ -48,7 +55,7 @@ def sla_page(request: Request, session: DbSession, principal: Staff, days: DaysQ
         by_priority=figures.compliance_breakdown(view.tickets, period, _priority_name),
         by_client=figures.compliance_breakdown(view.tickets, period, lambda t: t.client),
         overall=metrics_data(request, session, config, sources, days)["slaCompliance"],
-        definition=COMPLIANCE_DEFINITION, days=days, stale=sources.stale,
+        definition=translator(request)(COMPLIANCE_DEFINITION), days=days, stale=sources.stale,
         alerts_panel=alerts_pages.alerts_panel(request, session, principal),
     )  # fmt: skip
 

@@ -32,7 +32,7 @@ def _bundle_version() -> str:
         import vl_convert
 
         vl = str(getattr(vl_convert, "__version__", "0"))
-    except ImportError:  # pragma: no cover - vl-convert is a dependency
+    except (ImportError, OSError):  # the optional charts extra is missing: the page shows tables
         vl = "0"
     return f"{__version__}-{vl}"
 
@@ -65,6 +65,8 @@ def dashboard_page(
         "timezone": config.timezone,
         "version": __version__,
         "bundle_version": _bundle_version(),
+        # Without the charts extra the page loads no chart library and draws its charts as tables.
+        "charts_available": charts.charts_available(),
         "ranges": HISTORY_RANGES,
         "default_range": HISTORY_RANGES[0],
         "fallback_seconds": FALLBACK_POLL_SECONDS,
@@ -79,7 +81,10 @@ def vega_bundle(request: Request) -> Response:
     """Vega, Vega-Lite and vega-embed as one classic script, gzipped when the client accepts it.
 
     Built once per process on first use (~3 s; a sync route, so the event loop does not stall meanwhile).
+    503 with a sentence when the optional charts extra is not installed.
     """
+    if not charts.charts_available():
+        raise HTTPException(503, detail=charts.CHARTS_MISSING)
     etag = charts.vega_bundle_etag()
     headers = {
         "Cache-Control": f"public, max-age={BUNDLE_MAX_AGE}, immutable",

@@ -12,18 +12,20 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpulse import __version__
+from deskpulse.alerts.channel_status import channel_health
+from deskpulse.alerts.runner import alerts_config
 from deskpulse.auth.principal import Principal
 from deskpulse.clock import utcnow
 from deskpulse.domain.sla.hours import Interval
-from deskpulse.domain.sla_badge import format_duration
 from deskpulse.uptime import Figures, ServiceAvailability, daily, monthly
 from deskpulse.web.api.source_status import source_status
 from deskpulse.web.api.uptime import ClientQ, FromQ, PeriodQ, ToQ, client_key, monitoring_health, period_of
 from deskpulse.web.api.uptime_config_views import graph_rows
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession
+from deskpulse.web.i18n import format_duration_in, format_number, request_language, translator_for
 from deskpulse.web.uptime_chart import downtime_bars, sli_line
-from deskpulse.web.uptime_json import budget_note, incident_row, service_row, totals
+from deskpulse.web.uptime_json import incident_row, service_row, totals
 from deskpulse.web.uptime_period import month_of
 from deskpulse.web.uptime_view import uptime_view
 
@@ -38,21 +40,34 @@ def _render(request: Request, template: str, principal: Principal, **context: An
     return request.app.state.templates.TemplateResponse(request, template, {**base, **context})  # type: ignore[no-any-return]
 
 
-def pct(value: float | None) -> str:
-    """``99.953 %`` (three decimals, trailing zeros dropped), or ``–`` without a value."""
+def pct(value: float | None, language: str = "en") -> str:
+    """``99.953 %`` (``99,953 %`` in Dutch; at most three decimals), or ``–`` without a value."""
     if value is None:
         return "–"
-    return f"{value * 100:.3f}".rstrip("0").rstrip(".") + " %"
+    return format_number(round(value * 100, 3), language, 3) + " %"
 
 
-def secs(value: float) -> str:
-    """A duration for people: ``0 min`` for none, else ``45 min``, ``3 h 05 min``."""
-    return "0 min" if value <= 0 else format_duration(int(value))
+def secs(value: float, language: str = "en") -> str:
+    """A duration for people: ``0 min`` for none, else ``45 min``, ``3 h 05 min`` (``3 u 05 min`` in Dutch)."""
+    _ = translator_for(language)
+    return _("0 min") if value <= 0 else format_duration_in(int(value), language)
 
 
-def _figure_cells(figures: Figures) -> dict[str, str]:
-    return {"sli": pct(figures.sli), "conservative": pct(figures.sli_conservative), "down": secs(figures.down_s),
-            "unknown": secs(figures.unknown_s), "maintenance": secs(figures.maintenance_s)}  # fmt: skip
+def budget_text(left_s: float, language: str, period_label: str | None = None) -> str:
+    """``21 min left`` or ``over budget by 5 min``, with `` in 2026-10`` when ``period_label`` is given."""
+    _ = translator_for(language)
+    time = format_duration_in(int(abs(left_s)), language)
+    if period_label is None:
+        return _("%(time)s left", time=time) if left_s >= 0 else _("over budget by %(time)s", time=time)
+    if left_s >= 0:
+        return _("%(time)s left in %(period)s", time=time, period=period_label)
+    return _("over budget by %(time)s in %(period)s", time=time, period=period_label)
+
+
+def _figure_cells(figures: Figures, language: str) -> dict[str, str]:
+    return {"sli": pct(figures.sli, language), "conservative": pct(figures.sli_conservative, language),
+            "down": secs(figures.down_s, language), "unknown": secs(figures.unknown_s, language),
+            "maintenance": secs(figures.maintenance_s, language)}  # fmt: skip
 
 
 def _stale(session: Session) -> tuple[datetime | None, str | None]:
@@ -96,10 +111,11 @@ def uptime_page(
         view.report(session, month, utcnow()).visible(principal.client_ids, key), tz)]  # fmt: skip
     total = totals(results)
     summed = sum((r.figures for r in results), Figures())
-    kpi = {**_figure_cells(summed), "uptime": pct(summed.sli), "downtime": secs(summed.down_s),
-           "incidents": total["incidents"], "services": total["services"], "over_budget": total["over_budget"],
-           "budget": budget_note(total["budget_left_s"], chosen.label).rsplit(" in ", 1)[0]}  # fmt: skip
-    rows = [_service_cells(r, report.clients.names) for r in results]
+    language = request_language(request)
+    kpi = {**_figure_cells(summed, language), "uptime": pct(summed.sli, language),
+           "downtime": secs(summed.down_s, language), "incidents": total["incidents"], "services": total["services"],
+           "over_budget": total["over_budget"], "budget": budget_text(total["budget_left_s"], language)}  # fmt: skip
+    rows = [_service_cells(r, report.clients.names, language) for r in results]
     visible = sorted({(r.service.client, report.clients.names.get(r.service.client, r.service.client))
                       for r in report.visible(principal.client_ids)}, key=lambda c: c[1].lower())  # fmt: skip
     params = _period_params(period, start, end)
@@ -112,12 +128,13 @@ def uptime_page(
     )  # fmt: skip
 
 
-def _service_cells(result: ServiceAvailability, names: dict[str, str]) -> dict[str, Any]:
+def _service_cells(result: ServiceAvailability, names: dict[str, str], language: str) -> dict[str, Any]:
     return {
         "id": result.service.id, "name": result.service.name,
-        "client": names.get(result.service.client, result.service.client), "slo": f"{result.service.slo:g} %",
-        **_figure_cells(result.figures), "incidents": len(result.incidents), "over": result.budget_left_s < 0,
-        "budget": budget_note(result.budget_left_s, "the period").rsplit(" in ", 1)[0],
+        "client": names.get(result.service.client, result.service.client),
+        "slo": format_number(result.service.slo, language, 3) + " %",
+        **_figure_cells(result.figures, language), "incidents": len(result.incidents),
+        "over": result.budget_left_s < 0, "budget": budget_text(result.budget_left_s, language),
     }  # fmt: skip
 
 
@@ -134,17 +151,22 @@ def service_page(
         raise HTTPException(404, f"No service {service_id!r} among the services you may see in {chosen.label}.")
     incidents = [{**incident_row(i), "location": i.root_cause.location.value.replace("_", " ")}
                  for i in found.incidents]  # fmt: skip
-    figures = {**_figure_cells(found.figures), "slo": f"{found.service.slo:g} %"}
+    language = request_language(request)
+    figures = {**_figure_cells(found.figures, language), "slo": format_number(found.service.slo, language, 3) + " %"}
     back = urlencode(_period_params(period, start, end))
     return _render(
         request, "uptime_service.html", principal, service=service_row(found, report, chosen.label),
         figures=figures, incidents=incidents, period=chosen, policy=report.policy, back_query=back,
-        stale=_stale(session),
+        stale=_stale(session), budget=budget_text(found.budget_left_s, language, chosen.label),
     )  # fmt: skip
 
 
 @router.get("/status/sources", response_class=HTMLResponse, include_in_schema=False)
 def status_page(request: Request, session: DbSession, principal: Staff) -> Response:
-    """Per source: last poll, duration, calls, throttling, stale state, recent errors, the last 200 log lines."""
+    """Per source: last poll, duration, calls, throttling, stale state, recent errors, the last 200 log lines; per
+    alert channel: ok or failing, the last error and response status, the last delivery (and a test button)."""
     sources = source_status(session, request.app.state.config)
-    return _render(request, "status_sources.html", principal, sources=sources, stale=_stale(session))
+    channels = channel_health(session, alerts_config(request.app.state.config))
+    return _render(request, "status_sources.html", principal, sources=sources, stale=_stale(session),
+                   channels=channels, can_test=principal.can("alerts:admin"),
+                   tested=request.query_params.get("tested"))  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx2
 from pydantic import ValidationError
 
-from deskpulse.connectors.autotask import actions, client, writes
+from deskpulse.connectors.autotask import actions, client, details, writes
 from deskpulse.connectors.autotask.budget import THRESHOLD_TTL_SECONDS, HourlyBudget, Threshold
 from deskpulse.connectors.autotask.client import at_time, cond, search
 from deskpulse.connectors.autotask.http import AutotaskHttp
@@ -29,8 +29,9 @@ from deskpulse.connectors.autotask.models import AtCompany, AtDeletedTicketLog, 
 from deskpulse.connectors.autotask.picklists import Picklists, build_picklists
 from deskpulse.connectors.autotask.settings import AutotaskSettings
 from deskpulse.connectors.base import Clock, ConnectorError, RequestBudget, Sleep
-from deskpulse.connectors.protocol import Directory, Progress
+from deskpulse.connectors.protocol import DetailsWanted, Directory, Progress, VendorAccount
 from deskpulse.connectors.writeback import TicketUpdate, WriteResult
+from deskpulse.domain.ticket_details import TicketDetails
 from deskpulse.domain.tickets import Ticket
 
 THRESHOLD_EVERY_REQUESTS = 250  # [I] re-read ThresholdInformation at least this often during long reads
@@ -212,9 +213,10 @@ class AutotaskConnector:
                 self.at, "Resources", search(EVERYTHING))]  # fmt: skip
         except ValidationError as exc:
             raise ConnectorError(f"Autotask sent a resource deskpulse cannot read: {exc}") from exc
-        await self.fetch_companies()
+        companies = await self.fetch_companies()
         teams = [map_queue(code, label) for code, label in sorted(picklists.queues.items())]
-        return Directory(teams=teams, agents=agents)
+        accounts = [VendorAccount(kind="company", external_id=c.external_id, name=c.name) for c in companies]
+        return Directory(teams=teams, agents=agents, accounts=accounts)
 
     async def fetch_companies(self) -> list[Company]:
         """Every company (the MSP's customers and its own); names are kept for ``extra["company_name"]``."""
@@ -271,6 +273,18 @@ class AutotaskConnector:
             key = (str(entry.resourceID), when.astimezone(UTC).date())
             hours[key] = round(hours.get(key, 0.0) + entry.hoursWorked, 4)
         return hours
+
+    # ----------------------------------------------------------------- report details
+    details_batch_size = details.BATCH_SIZE
+
+    async def fetch_report_details(self, wanted: Sequence[DetailsWanted]) -> dict[str, TicketDetails]:
+        """Time entries and SLA verdicts of a batch of tickets (two queries, not one call per ticket)."""
+        ids = sorted({int(w.external_id) for w in wanted if w.external_id.isdigit()})
+        if not ids:
+            return {}
+        await self.adapt()
+        found = await details.ticket_details(self.at, ids, self._naive_zone)
+        return {str(ticket_id): value for ticket_id, value in found.items()}
 
     # ----------------------------------------------------------------- writes
     async def _ticket_from_raw(self, raw: dict[str, Any]) -> Ticket | None:

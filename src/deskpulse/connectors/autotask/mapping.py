@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 
 from deskpulse.connectors.autotask.models import AtCompany, AtResource, AtTicket
 from deskpulse.connectors.autotask.picklists import COMPLETE, Picklists
-from deskpulse.domain.tickets import Agent, StatusCategory, Team, Ticket, clip_description
+from deskpulse.domain.tickets import Agent, StatusCategory, Team, Ticket, clip_category, clip_description
 
 CHANNELS: tuple[tuple[str, str], ...] = (
     ("mail", "email"), ("phone", "phone"), ("call", "phone"), ("voice", "phone"), ("portal", "portal"),
@@ -84,6 +84,7 @@ def map_ticket(raw: AtTicket, ctx: MappingContext) -> Ticket:
     if raw.serviceLevelAgreementHasBeenMet is not None:
         extra["sla_met"] = "true" if raw.serviceLevelAgreementHasBeenMet else "false"
     ticket_type = ctx.picklists.ticket_types.get(raw.ticketType) if raw.ticketType is not None else None
+    issue = ctx.picklists.issue_types.get(raw.issueType, str(raw.issueType)) if raw.issueType is not None else None
     return Ticket(
         external_id=str(raw.id),
         number=raw.ticketNumber or str(raw.id),
@@ -108,6 +109,8 @@ def map_ticket(raw: AtTicket, ctx: MappingContext) -> Ticket:
         resolution_due_at=when(raw.resolvedDueDateTime) or when(raw.resolutionPlanDueDateTime),
         last_activity_at=when(raw.lastActivityDate) or created,
         ticket_type=ticket_type or (str(raw.ticketType) if raw.ticketType is not None else None),
+        category=clip_category(issue),
+        account_ref=f"company:{raw.companyID}" if raw.companyID is not None else None,
         extra=extra,
     )
 

@@ -118,6 +118,18 @@ class AtTimeEntry(_Loose):
     dateWorked: str | None = None
     startDateTime: str | None = None
     hoursWorked: float | None = None
+    isNonBillable: bool | None = None
+    summaryNotes: str | None = None
+
+
+class AtSlaResult(_Loose):
+    """Autotask's SLA verdict for one ticket (ServiceLevelAgreementResults) [C]."""
+
+    id: int
+    ticketID: int
+    firstResponseMet: bool | None = None
+    resolutionPlanMet: bool | None = None
+    resolutionMet: bool | None = None
 
 
 class AtNote(_Loose):

@@ -170,6 +170,7 @@ class TicketDocument(LooseModel):
     agent: Annotated[AgentRef | None, BeforeValidator(_ref)] = None
     requester: RequesterRef | None = None
     ticket_type: Short = None
+    category: Annotated[str | None, Field(max_length=100), BeforeValidator(_blank_is_none)] = None
     url: Annotated[str | None, Field(max_length=500), BeforeValidator(_blank_is_none)] = None
     channel: Short = None
 
@@ -233,6 +234,7 @@ def map_document(data: dict[str, Any], ctx: MappingContext) -> Reading:
             agent_responded_at=doc.agent_responded_at,
             requester_responded_at=doc.requester_responded_at,
             ticket_type=doc.ticket_type,
+            category=doc.category,
             url=doc.url or ctx.link(doc.id),
         ),
         team_name=doc.team.name if doc.team else None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,14 +12,15 @@ from pydantic import ValidationError
 
 from deskpulse.clock import utcnow
 from deskpulse.connectors.base import Clock, ConnectorError, NotFoundError, Sleep
-from deskpulse.connectors.freshservice import actions, active_set, client
+from deskpulse.connectors.freshservice import actions, active_set, client, details
 from deskpulse.connectors.freshservice.budget import PlanBudget, plan_budget
-from deskpulse.connectors.freshservice.mapping import MappingContext, map_agent, map_group, map_ticket
+from deskpulse.connectors.freshservice.mapping import MappingContext, map_accounts, map_agent, map_group, map_ticket
 from deskpulse.connectors.freshservice.models import FsAgent, FsGroup, FsPerson, FsStats, FsTicket
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table, status_choices
-from deskpulse.connectors.protocol import Directory, Progress
+from deskpulse.connectors.protocol import DetailsWanted, Directory, Progress
 from deskpulse.connectors.writeback import TicketUpdate, WriteResult
+from deskpulse.domain.ticket_details import TicketDetails
 from deskpulse.domain.tickets import Ticket
 
 
@@ -120,7 +121,7 @@ class FreshserviceConnector:
         except ValidationError as exc:
             raise ConnectorError(f"Freshservice sent a group, agent or requester deskpulse cannot read: {exc}") from exc
         self.organisations = await client.list_companies_or_departments(self.fs)
-        return Directory(teams=teams, agents=agents)
+        return Directory(teams=teams, agents=agents, accounts=map_accounts(*self.organisations))
 
     async def fetch_active(self, progress: Progress | None = None) -> list[Ticket]:
         """Reconciliation: every ticket in an active status code (standard and custom), read via the filter."""
@@ -163,6 +164,21 @@ class FreshserviceConnector:
             return None
         table = await self.status_table()
         return self._map([raw], table).get(external_id)
+
+    details_batch_size = 1  # conversations, time entries and CSAT are per-ticket calls only [C]
+    # [I] A survey answer can come days after resolution without changing the ticket: ask again for this long.
+    csat_late_days = 14
+
+    async def fetch_report_details(self, wanted: Sequence[DetailsWanted]) -> dict[str, TicketDetails]:
+        """Replies, time entries and (finished tickets) CSAT per ticket; raises ConnectorError when a call fails."""
+        found: dict[str, TicketDetails] = {}
+        for item in wanted:
+            if not item.external_id.isdigit():
+                continue
+            found[item.external_id] = await details.ticket_details(
+                self.fs, int(item.external_id), finished=item.finished
+            )
+        return found
 
     async def apply_update(self, external_id: str, update: TicketUpdate) -> WriteResult:
         """Update the fields and/or add a private note on one ticket, read it back and judge (see actions.py)."""

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from deskpulse.connectors.freshservice.models import FsAgent, FsGroup, FsPerson, FsTicket
 from deskpulse.connectors.freshservice.statuses import StatusTable, build_status_table
-from deskpulse.domain.tickets import UNKNOWN_FIELDS_KEY, Agent, Priority, Team, Ticket, clip_description
+from deskpulse.connectors.protocol import VendorAccount
+from deskpulse.domain.tickets import (
+    UNKNOWN_FIELDS_KEY,
+    Agent,
+    Priority,
+    Team,
+    Ticket,
+    clip_category,
+    clip_description,
+)
 
 # Ticket fields that come from `include=stats` (see map_ticket).
 STATS_FIELDS = (
@@ -123,8 +133,23 @@ def map_ticket(raw: FsTicket, ctx: MappingContext) -> Ticket:
         agent_responded_at=agent_at,
         requester_responded_at=requester_at,
         ticket_type=raw.type or None,
+        category=clip_category(raw.category),
+        # In the MSP product departments are the customer companies [D]; see ClientConfig.accounts.
+        account_ref=f"department:{raw.department_id}" if raw.department_id is not None else None,
         extra=extra,
     )
+
+
+def map_accounts(which: str, rows: Iterable[Mapping[str, Any]]) -> list[VendorAccount]:
+    """Companies (MSP, ``which == "companies"``) or departments as vendor accounts; rows without an id are skipped."""
+    kind = "company" if which == "companies" else "department"
+    found = []
+    for row in rows:
+        ident, name = row.get("id"), row.get("name")
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            label = name.strip() if isinstance(name, str) and name.strip() else f"{kind.title()} {ident}"
+            found.append(VendorAccount(kind=kind, external_id=str(ident), name=label))
+    return found
 
 
 def map_group(raw: FsGroup) -> Team:

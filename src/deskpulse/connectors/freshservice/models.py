@@ -57,6 +57,7 @@ class FsTicket(_Loose):
     type: str | None = None
     workspace_id: int | None = None
     department_id: int | None = None
+    category: str | None = None
     group_id: int | None = None
     responder_id: int | None = None
     requester_id: int | None = None

@@ -16,6 +16,7 @@ from deskpulse.auth.roles import Role
 from deskpulse.config import Config
 from deskpulse.store.auth_tables import UserRow
 from deskpulse.store.db import Database
+from deskpulse.web.i18n import DEFAULT_LANGUAGE, Translator, translator, translator_for
 
 # Pages that show secrets or take passwords must not be cached or leak their URL (reset tokens) to others.
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -38,6 +39,11 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     """A page from ``templates/`` with the values every page uses (root path, version, no-store headers)."""
     values: dict[str, Any] = {"root": request.scope.get("root_path", ""), "version": __version__, "principal": None}
     values.update(context)
+    # Messages arrive as English sentences marked with N_ (or already translated, which passes through unchanged).
+    _ = translator(request)
+    for key in ("error", "notice", "message"):
+        if isinstance(values.get(key), str) and values[key]:
+            values[key] = _(values[key])
     response: Response = request.app.state.templates.TemplateResponse(
         request, template, values, status_code=status, headers=NO_STORE | headers
     )
@@ -98,7 +104,8 @@ def enrolment_redirect(request: Request, principal: Principal) -> Response | Non
     return redirect(request, TOTP_ENROL_PATH) if needed else None
 
 
-def minutes_text(seconds: int) -> str:
-    """``seconds`` rounded up to whole minutes, as words ("1 minute", "15 minutes")."""
+def minutes_text(seconds: int, _: Translator | None = None) -> str:
+    """``seconds`` rounded up to whole minutes, as words ("1 minute", "15 minutes"), in the language of ``_``."""
+    _ = _ or translator_for(DEFAULT_LANGUAGE)
     minutes = max(1, math.ceil(seconds / 60))
-    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+    return _("1 minute") if minutes == 1 else _("%(count)d minutes", count=minutes)

@@ -1,4 +1,4 @@
-"""The signed-in user's own account: who am I, change password, two-step sign-in (TOTP)."""
+"""The signed-in user's own account: who am I, language, change password, two-step sign-in (TOTP)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from deskpulse.web.account._common import (
     render,
 )
 from deskpulse.web.auth import client_ip, require, require_page
+from deskpulse.web.i18n import LANGUAGES, N_, forget_language, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,9 +33,10 @@ AccountPage = Annotated[Principal, Depends(require_page("account:self"))]
 AccountAction = Annotated[Principal, Depends(require("account:self"))]
 FormStr = Annotated[str, Form()]
 NOTICES = {
-    "password": "Your password has been changed. Your other sessions have been signed out.",
-    "totp-on": "Two-step sign-in is on. You will be asked for a code at every sign-in.",
-    "totp-off": "Two-step sign-in is off.",
+    "password": N_("Your password has been changed. Your other sessions have been signed out."),
+    "totp-on": N_("Two-step sign-in is on. You will be asked for a code at every sign-in."),
+    "totp-off": N_("Two-step sign-in is off."),
+    "language": N_("Your language has been saved."),
 }
 
 
@@ -52,8 +54,13 @@ def _account_page(request: Request, principal: Principal, *, status: int = 200, 
         clients = user_client_keys(session, user.id) if principal.role in SCOPED_ROLES else None
         context: dict[str, Any] = {
             "principal": principal,
-            "user": {"name": user.name, "email": user.email, "totp": bool(user.totp_secret)},
-            "role": principal.role.value.replace("_", " "),
+            "user": {
+                "name": user.name,
+                "email": user.email,
+                "totp": bool(user.totp_secret),
+                "language": user.language,
+            },
+            "role_value": principal.role.value,
             "clients": clients,
             "totp_required": config.auth.require_totp_for_admins and principal.role is Role.ADMIN,
             "min_length": config.auth.password_min_length,
@@ -62,27 +69,44 @@ def _account_page(request: Request, principal: Principal, *, status: int = 200, 
             "notice": "",
         }
     context.update(extra)
+    _ = translator(request)  # form errors arrive as English N_ sentences (or already translated ones)
+    for key in ("password_error", "totp_error"):
+        context[key] = _(context[key]) if context[key] else ""
     return render(request, "account.html", context, status)
 
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, principal: AccountPage, done: Annotated[str | None, Query()] = None) -> Response:
     """Who am I, change password, two-step sign-in."""
+    notice = NOTICES.get(done or "")
     return enrolment_redirect(request, principal) or _account_page(
-        request, principal, notice=NOTICES.get(done or "", "")
+        request, principal, notice=translator(request)(notice) if notice else ""
     )
+
+
+@router.post("/account/language", response_class=HTMLResponse)
+def choose_language(request: Request, principal: AccountAction, language: FormStr = "") -> Response:
+    """Store the user's language ("nl", "en"), or "" to follow the browser's Accept-Language."""
+    if language and language not in LANGUAGES:
+        _ = translator(request)
+        raise HTTPException(400, _("Choose one of: %(choices)s, or the browser default.", choices=", ".join(LANGUAGES)))
+    with db_of(request).session() as session:
+        _user(session, principal).language = language or None
+    forget_language(request)
+    return redirect(request, "/account?done=language")
 
 
 def _check_current(session: Session, request: Request, user: UserRow, password: str) -> str:
     """'' when ``password`` is the user's; else a sentence. Failures count towards the sign-in lockout."""
     now, ip, cfg = utcnow(), client_ip(request), config_of(request).auth
+    _ = translator(request)
     locked = lockout_seconds(session, email=user.email, ip=ip, now=now, cfg=cfg)
     if locked:
-        return f"Too many wrong passwords. Try again in {minutes_text(locked)}."
+        return _("Too many wrong passwords. Try again in %(wait)s.", wait=minutes_text(locked, _))
     if verify_password(user.password_hash, password):
         return ""
     session.add(SignInAttemptRow(email=user.email, ip=ip, at=now, success=False))
-    return "The current password is wrong."
+    return _("The current password is wrong.")
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -102,7 +126,7 @@ def change_password(
         user = _user(session, principal)
         error = _check_current(session, request, user, current)
         if not error and new != repeat:
-            error = "The new password and its repetition are not the same."
+            error = N_("The new password and its repetition are not the same.")
         if not error:
             try:
                 check_policy(new, min_length=min_length, email=user.email)
@@ -178,13 +202,14 @@ def totp_enrol(request: Request, principal: AccountAction, secret: FormStr = "",
         )
     if ok:
         return redirect(request, "/account?done=totp-on")
+    _ = translator(request)
     if enabled:
-        error = "Two-step sign-in is already on. Turn it off first to set up a new app."
+        error = _("Two-step sign-in is already on. Turn it off first to set up a new app.")
     elif not valid_secret:
-        error = "The secret was changed on its way back; start again with the secret shown now."
+        error = _("The secret was changed on its way back; start again with the secret shown now.")
         secret = totp.new_secret()
     else:
-        error = "That code is wrong. Check the phone's clock and enter the code the app shows now."
+        error = _("That code is wrong. Check the phone's clock and enter the code the app shows now.")
     return _enrol_page(request, principal, secret=secret, email=email, enabled=enabled, error=error, status=400)
 
 
@@ -198,7 +223,7 @@ def totp_disable(request: Request, principal: AccountAction, password: FormStr =
         user = _user(session, principal)
         error = _check_current(session, request, user, password)
         if not error and config.auth.require_totp_for_admins and user.role == Role.ADMIN.value:
-            error = "Administrators must keep two-step sign-in on this server."
+            error = N_("Administrators must keep two-step sign-in on this server.")
         if not error:
             user.totp_secret = None
             user.totp_last_step = None

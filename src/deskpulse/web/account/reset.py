@@ -22,6 +22,7 @@ from deskpulse.store.auth_tables import OneTimeTokenRow, UserRow
 from deskpulse.store.db import Database
 from deskpulse.web.account._common import config_of, db_of, redirect, render
 from deskpulse.web.auth import Public, client_ip
+from deskpulse.web.i18n import N_, browser_language, supported, translator_for
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -29,8 +30,8 @@ router = APIRouter(include_in_schema=False)
 RESET_TTL = timedelta(hours=1)
 # More links than this per account and hour are not sent: enough for a lost mail, too few to flood an inbox.
 MAX_LINKS_PER_HOUR = 3
-SENT = "If an account exists for that address, we sent a link."
-BAD_LINK = "This password-reset link has expired or has already been used. Ask for a new one below."
+SENT = N_("If an account exists for that address, we sent a link.")
+BAD_LINK = N_("This password-reset link has expired or has already been used. Ask for a new one below.")
 FormStr = Annotated[str, Form()]
 
 
@@ -53,8 +54,9 @@ def _recent_links(session: Session, user_id: int, now: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _issue(db: Database, config: Config, email: str, ip: str) -> tuple[str, str] | None:
-    """(address, link) when a link should be mailed; None for unknown, inactive or throttled accounts."""
+def _issue(db: Database, config: Config, email: str, ip: str) -> tuple[str, str, str | None] | None:
+    """(address, link, the user's language) when a link should be mailed; None for unknown, inactive or throttled
+    accounts."""
     now = utcnow()
     typed = email.strip().lower()[:320]
     with db.session() as session:
@@ -75,18 +77,28 @@ def _issue(db: Database, config: Config, email: str, ip: str) -> tuple[str, str]
             return None
         token = onetime.issue(session, purpose=onetime.RESET, now=now, ttl=RESET_TTL, user_id=user.id)
         audit.record(session, at=now, actor=typed, action="password_reset_requested", target=user.email, ip=ip)
-        return user.email, f"{config.auth.public_url.rstrip('/')}/password-reset/{token}"
+        return user.email, f"{config.auth.public_url.rstrip('/')}/password-reset/{token}", user.language
 
 
-async def _mail_link(db: Database, config: Config, address: str, link: str, ip: str) -> None:
-    """Send the link; a failure is logged and audited, never shown (the page must not reveal accounts)."""
+def reset_mail(link: str, language: str) -> tuple[str, str]:
+    """(subject, text) of the reset e-mail in ``language``."""
+    _ = translator_for(language)
     text = (
-        "Someone (hopefully you) asked to reset the password of your deskpulse account.\n\n"
-        f"Open this link within one hour to choose a new password:\n{link}\n\n"
-        "If you did not ask for this, ignore this e-mail: your password stays as it is.\n"
+        _("Someone (hopefully you) asked to reset the password of your deskpulse account.")
+        + "\n\n"
+        + _("Open this link within one hour to choose a new password:")
+        + f"\n{link}\n\n"
+        + _("If you did not ask for this, ignore this e-mail: your password stays as it is.")
+        + "\n"
     )
+    return _("Reset your deskpulse password"), text
+
+
+async def _mail_link(db: Database, config: Config, address: str, link: str, ip: str, language: str = "en") -> None:
+    """Send the link; a failure is logged and audited, never shown (the page must not reveal accounts)."""
+    subject, text = reset_mail(link, language)
     try:
-        message_id = await send_mail(config.smtp, address, "Reset your deskpulse password", text)
+        message_id = await send_mail(config.smtp, address, subject, text)
     except MailError as exc:
         log.warning("Password-reset e-mail to %s was not sent: %s", address, exc)
         problem = str(exc)
@@ -115,7 +127,10 @@ async def reset_request(request: Request, background: BackgroundTasks, email: Fo
     db, config, ip = db_of(request), config_of(request), client_ip(request)
     issued = await run_in_threadpool(_issue, db, config, email, ip)
     if issued is not None:
-        background.add_task(_mail_link, db, config, issued[0], issued[1], ip)
+        # The account's own language, else the language of the browser that asked (most likely the same person).
+        address, link, chosen = issued
+        language = supported(chosen) or browser_language(request.headers.get("accept-language"))
+        background.add_task(_mail_link, db, config, address, link, ip, language)
     return render(request, "password_reset_request.html", {"message": SENT}, 202)
 
 
@@ -145,7 +160,7 @@ def reset_submit(request: Request, token: str, new: FormStr = "", repeat: FormSt
         user = session.get(UserRow, row.user_id) if row is not None and row.user_id is not None else None
         if user is None or not user.is_active:
             return _bad_link(request)
-        error = "" if new == repeat else "The new password and its repetition are not the same."
+        error = "" if new == repeat else N_("The new password and its repetition are not the same.")
         if not error:
             try:
                 check_policy(new, min_length=min_length, email=user.email)

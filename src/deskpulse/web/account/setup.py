@@ -24,11 +24,12 @@ from deskpulse.web.account._common import (
     set_session_cookie,
 )
 from deskpulse.web.auth import Public, client_ip
+from deskpulse.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 
 SETUP_TTL = timedelta(hours=24)
-BAD_LINK = (
+BAD_LINK = N_(
     "This set-up link has expired, has already been used, or an administrator already exists. "
     "Sign in instead, or restart the server for a new link while there are no users."
 )
@@ -83,7 +84,7 @@ def setup_submit(
     with db_of(request).session() as session:
         if count_users(session) or onetime.peek(session, token, purpose=onetime.FIRST_ADMIN, now=now) is None:
             return _bad_link(request)
-        error = "" if password == repeat else "The password and its repetition are not the same."
+        error = "" if password == repeat else N_("The password and its repetition are not the same.")
         if not error:
             try:
                 # Refuses a bad address or weak password before writing anything, so the link stays usable.
@@ -107,6 +108,8 @@ def setup_submit(
             audit.record(session, at=now, actor=user.email, action="sign_in", ip=ip)
     if error:
         return _form(request, email=email, name=name, error=error, status=400)
-    response = redirect(request, TOTP_ENROL_PATH if config.auth.require_totp_for_admins else "/")
+    # With no source yet, the new admin goes on to the set-up wizard (web/setup_wizard.py).
+    after = "/" if config.sources else "/setup/source"
+    response = redirect(request, TOTP_ENROL_PATH if config.auth.require_totp_for_admins else after)
     set_session_cookie(request, response, token_value, config)
     return response

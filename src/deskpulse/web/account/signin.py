@@ -28,18 +28,19 @@ from deskpulse.web.account._common import (
     set_session_cookie,
 )
 from deskpulse.web.auth import Public, client_ip, optional_principal
+from deskpulse.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
 
-BAD_CREDENTIALS = "E-mail or password is wrong."
-WRONG_CODE = "That code is wrong. Enter the 6-digit code your authenticator app shows now."
+BAD_CREDENTIALS = N_("E-mail or password is wrong.")
+WRONG_CODE = N_("That code is wrong. Enter the 6-digit code your authenticator app shows now.")
 TOTP_ATTEMPTS = 5
 # A password-checked session waiting for its code is only good for a few minutes.
 TOTP_PENDING_FOR = timedelta(minutes=10)
 NOTICES = {
-    "signed-out": "You have signed out.",
-    "reset": "Your password has been changed. Sign in with the new one.",
-    "expired": "Your sign-in has ended. Sign in again.",
+    "signed-out": N_("You have signed out."),
+    "reset": N_("Your password has been changed. Sign in with the new one."),
+    "expired": N_("Your sign-in has ended. Sign in again."),
 }
 
 FormStr = Annotated[str, Form()]
@@ -55,7 +56,7 @@ def _login_page(
     notice: str = "",
     **headers: str,
 ) -> Response:
-    context = {"next": next_path, "email": email, "error": error, "notice": notice}
+    context = {"next": next_path, "email": email, "error": error, "notice": notice}  # render() translates them
     return render(request, "login.html", context, status, **headers)
 
 
@@ -104,7 +105,8 @@ def login_submit(request: Request, email: FormStr = "", password: FormStr = "", 
                 audit.record(session, at=now, actor=user.email, action="sign_in", ip=ip)
             enrol = must_enrol_totp(config, user)
     if result.locked_for:
-        message = f"Too many failed sign-ins. Try again in {minutes_text(result.locked_for)}."
+        _ = translator(request)
+        message = _("Too many failed sign-ins. Try again in %(wait)s.", wait=minutes_text(result.locked_for, _))
         return _login_page(
             request, next_path=target, email=email, error=message, status=429, **{"Retry-After": str(result.locked_for)}
         )

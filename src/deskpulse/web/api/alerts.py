@@ -1,4 +1,5 @@
-"""Alerts and escalation rules at the old dashboard's paths, in the ``{success, data, message}`` envelope."""
+"""Alerts, escalation rules, channels and silences at the old dashboard's paths, in the ``{success, data,
+message}`` envelope."""
 
 from __future__ import annotations
 
@@ -9,14 +10,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from deskpulse.alerts import channel_status
+from deskpulse.alerts.changes import change_of
 from deskpulse.alerts.history import alert_events, alert_json, event_json, list_alerts, visible_alert
-from deskpulse.alerts.lifecycle import change_of
 from deskpulse.alerts.resolution import AlertNotFound, AlertStateError, acknowledge, resolve
 from deskpulse.alerts.rule_store import all_rules, delete_rule, get_rule, new_rule_id, save_rule
 from deskpulse.alerts.rules import Rule
 from deskpulse.alerts.runner import alerts_config, delivery_settings, events_for
+from deskpulse.alerts.search import SearchError, parse_search
+from deskpulse.alerts.silences import (
+    SilenceNotFound,
+    SilenceRequest,
+    config_silence_json,
+    create_silence,
+    expire_silence,
+    list_silences,
+    problems_with,
+    silence_json,
+)
 from deskpulse.auth.principal import Principal
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
@@ -50,25 +63,42 @@ class Resolution(BaseModel):
 
 @router.get("/api/dashboard/alerts", response_model=Envelope, responses=ERRORS)
 def alerts(
+    request: Request,
     session: DbSession,
     principal: Internal,
     state: Annotated[str | None, Query(description="firing, acknowledged or resolved; comma-separated")] = None,
-    search: Annotated[str | None, Query(max_length=200, description="Text in the title or message")] = None,
+    rule: Annotated[str | None, Query(max_length=40, description="A rule id")] = None,
+    client: Annotated[str | None, Query(max_length=40, description="A client id of [[clients]]")] = None,
+    source: Annotated[str | None, Query(max_length=40, description="A source name")] = None,
+    severity: Annotated[str | None, Query(max_length=10, description="info, warning or critical")] = None,
+    search: Annotated[str | None, Query(max_length=200, description="Text in the title, message or subject")] = None,
     since: datetime | None = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40, description="Fired from: a day or a time")] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40, description="Fired up to: a day (included)")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     pageSize: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Envelope:
-    """Alerts newest first within the caller's clients: ``{alerts, total, unacknowledged}``."""
+    """Alerts newest first within the caller's clients, history included (``state=resolved``): ``{alerts, total,
+    unacknowledged}``. Filters combine; ``from``/``to`` take a local day or a time with an offset."""
     states = [s.strip() for s in state.split(",") if s.strip()] if state else None
     bad = [s for s in states or [] if s not in STATES]
     if bad:
         raise HTTPException(400, f"state: unknown value(s) {', '.join(bad)}; use {', '.join(STATES)}.")
-    found = list_alerts(
-        session, client_ids=principal.client_ids, states=states, text=search, since=since,
-        limit=pageSize, offset=(page - 1) * pageSize,
+    config: Config = request.app.state.config
+    try:
+        found = parse_search(rule=rule, client=client, source=source, severity=severity, text=search, start=start,
+                             end=end, tz=config.tz)  # fmt: skip
+    except SearchError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    if since is not None and since.tzinfo is None:
+        raise HTTPException(400, "since needs a time zone offset, e.g. 2026-11-18T09:30:00+01:00.")
+    earliest = max((m for m in (since, found.since) if m is not None), default=None)
+    listed = list_alerts(
+        session, client_ids=principal.client_ids, states=states, rule_id=found.rule_id, text=found.text,
+        since=earliest, until=found.until, narrow=found.narrow, limit=pageSize, offset=(page - 1) * pageSize,
     )  # fmt: skip
-    return ok({"alerts": [alert_json(a) for a in found.alerts], "total": found.total,
-               "unacknowledged": found.unacknowledged})  # fmt: skip
+    return ok({"alerts": [alert_json(a) for a in listed.alerts], "total": listed.total,
+               "unacknowledged": listed.unacknowledged})  # fmt: skip
 
 
 async def change_alert(request: Request, principal: Principal, alert_id: int, action: str, note: str | None,
@@ -205,3 +235,62 @@ async def test_a_channel(request: Request, name: str, principal: RuleAdmin) -> E
     except channel_status.UnknownChannel as exc:
         raise HTTPException(404, str(exc)) from exc
     return Envelope(success=result.ok, data=asdict(result), message=None if result.ok else result.error)
+
+
+class SilenceBody(BaseModel):
+    """A new silence: any of rule, client and source (none: everything), until ``end``, from ``start`` (now if
+    left out); the comment says why. Who created it is the caller."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str | None = Field(default=None, max_length=40)
+    client: str | None = Field(default=None, max_length=40)
+    source: str | None = Field(default=None, max_length=40)
+    start: datetime | None = None
+    end: datetime
+    comment: str = Field(max_length=500)
+
+
+def silence_problems(request: Request, session: Session, wanted: SilenceRequest, now: datetime) -> list[str]:
+    """Why ``wanted`` cannot be saved, in sentences (unknown rule, client or source; a bad time range)."""
+    config: Config = request.app.state.config
+    return problems_with(
+        wanted, now, rules=[r.id for r in all_rules(session, alerts_config(config))],
+        clients=[c.id for c in config.clients], sources=[s.name for s in config.sources],
+    )  # fmt: skip
+
+
+def silences_listed(request: Request, session: Session, now: datetime) -> list[dict[str, Any]]:
+    """The silences of the config file (read-only), then the stored ones in force or upcoming, then recent past."""
+    config: Config = request.app.state.config
+    from_file = [config_silence_json(s, now) for s in alerts_config(config).silences]
+    return [*from_file, *(silence_json(row, now) for row in list_silences(session, now))]
+
+
+@router.get("/api/dashboard/alert-silences", response_model=Envelope, responses=ERRORS)
+def silences(request: Request, session: DbSession, _: RuleAdmin) -> Envelope:
+    """Every silence: from the config file (``definedIn: config``), then those created here, newest past last."""
+    return ok(silences_listed(request, session, utcnow()))
+
+
+@router.post("/api/dashboard/alert-silences", response_model=Envelope, responses=ERRORS)
+def create_a_silence(request: Request, session: DbSession, principal: RuleAdmin, body: SilenceBody) -> Envelope:
+    """Silence notifications of alerts matching rule, client and source until ``end``; alerts are still recorded.
+    400 lists every problem."""
+    now = utcnow()
+    wanted = SilenceRequest(body.rule, body.client, body.source, body.start, body.end, body.comment)
+    problems = silence_problems(request, session, wanted, now)
+    if problems:
+        raise HTTPException(400, " ".join(problems))
+    return ok(silence_json(create_silence(session, wanted, by=principal.actor, now=now), now))
+
+
+@router.delete("/api/dashboard/alert-silences/{silence_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+def expire_a_silence(session: DbSession, principal: RuleAdmin, silence_id: int) -> Envelope:
+    """End a silence now (notifications resume at the next evaluation); it stays listed as expired."""
+    now = utcnow()
+    try:
+        row = expire_silence(session, silence_id, by=principal.actor, now=now)
+    except SilenceNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return ok(silence_json(row, now))

@@ -1,4 +1,6 @@
 // Vega-Lite charts: embed once, then swap the rows in place so a refresh does not flicker.
+// Without the chart library on the server (main[data-charts="off"]) each chart is drawn as a table instead.
+import { chartsOff, renderChartTable } from "./chart-table.js";
 
 // The bundle is a deferred classic script placed before the modules, so it normally ran already.
 function vegaReady() {
@@ -60,6 +62,10 @@ export class ChartSlot {
   }
 
   async #render(spec, specKey, theme) {
+    if (chartsOff()) {
+      renderChartTable(this.element, spec);
+      return;
+    }
     const scale = textScale();
     const key = `${specKey}|${scale}`;
     const rows = spec.data && Array.isArray(spec.data.values) ? spec.data.values : [];

@@ -1,6 +1,7 @@
 // Renders /api/dashboard and /api/closed into the page.
 import { make, renderChildren, setText } from "./dom.js";
 import { formatCount, formatTime } from "./format.js";
+import { t } from "./i18n.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -70,13 +71,13 @@ function renderAges(buckets) {
 
 function renderStatus(data) {
   const asOf = $("#as-of");
-  setText(asOf, data.last_updated ? `Data as of ${formatTime(data.last_updated)}` : "No data synced yet");
+  setText(asOf, data.last_updated ? t("Data as of {time}", { time: formatTime(data.last_updated) }) : t("No data synced yet"));
   asOf.dataset.timestamp = data.last_updated ?? "";
   const banner = $("#stale-banner");
   const stale = Boolean(data.stale_since);
   if (stale) {
-    const reason = data.stale_reason || "the last sync failed";
-    setText($("#stale-text"), `Stale since ${formatTime(data.stale_since)}: ${reason}`);
+    const reason = data.stale_reason || t("the last sync failed");
+    setText($("#stale-text"), t("Stale since {since}: {reason}", { since: formatTime(data.stale_since), reason }));
   }
   banner.hidden = !stale;
   document.body.classList.toggle("is-stale", stale);
@@ -99,6 +100,6 @@ export function renderClosed(data) {
 // A failed refresh keeps the last figures on screen and says so in words.
 export function renderLoadError(message) {
   const note = $("#load-error");
-  if (message) setText(note, `Refresh failed: ${message}. Showing the last figures; retrying.`);
+  if (message) setText(note, t("Refresh failed: {message}. Showing the last figures; retrying.", { message }));
   note.hidden = !message;
 }

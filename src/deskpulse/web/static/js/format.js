@@ -1,7 +1,8 @@
-// Number and time formatting in the browser's locale and local time zone.
-const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const dayClock = new Intl.DateTimeFormat(undefined, {
+// Number and time formatting in the page's language (<html lang>, the user's choice) and local time zone.
+const LOCALE = document.documentElement.lang || undefined;
+const integer = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+const clock = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const dayClock = new Intl.DateTimeFormat(LOCALE, {
   weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
 });
 

@@ -2,6 +2,7 @@
 // (the dot only repeats it), plus the auto-refresh toggle and the opt-in for notifications.
 import { make, setText } from "./dom.js";
 import { formatTime } from "./format.js";
+import { t } from "./i18n.js";
 import { isPaused, onStatus, setPaused } from "./live.js";
 import { notificationsOn, notificationsSupported, toggleNotifications } from "./notify.js";
 
@@ -13,12 +14,12 @@ const WORDS = {
 };
 
 function words(status) {
-  if (status.paused) return WORDS.paused;
+  if (status.paused) return WORDS.paused.map((text) => t(text));
   if (status.connection === "offline") {
     const since = formatTime(status.offlineSince.toISOString());
-    return [`Offline since ${since}`, "The server cannot be reached; still trying to reconnect."];
+    return [t("Offline since {since}", { since }), t("The server cannot be reached; still trying to reconnect.")];
   }
-  return WORDS[status.connection] ?? WORDS.connecting;
+  return (WORDS[status.connection] ?? WORDS.connecting).map((text) => t(text));
 }
 
 function toggleButton(label, testid, pressed, onClick) {
@@ -40,19 +41,19 @@ export function mountIndicator(placeholder) {
   const text = make("span", "live-text");
   state.append(dot, text);
 
-  const toggle = toggleButton("Auto-refresh", "live-toggle", !isPaused(), () => {
+  const toggle = toggleButton(t("Auto-refresh"), "live-toggle", !isPaused(), () => {
     setPaused(!isPaused());
   });
-  toggle.title = "Update this page as soon as something changes";
+  toggle.title = t("Update this page as soon as something changes");
   placeholder.replaceChildren(state, toggle);
   placeholder.hidden = false;
 
   if (notificationsSupported()) {
-    const bell = toggleButton("Notify me", "live-notify", notificationsOn(), async () => {
+    const bell = toggleButton(t("Notify me"), "live-notify", notificationsOn(), async () => {
       bell.setAttribute("aria-pressed", String(await toggleNotifications()));
       bell.hidden = Notification.permission === "denied";
     });
-    bell.title = "Show a browser notification for critical alerts";
+    bell.title = t("Show a browser notification for critical alerts");
     bell.hidden = Notification.permission === "denied";
     placeholder.append(bell);
   }

@@ -3,6 +3,7 @@
 import { getJSON } from "./api.js";
 import { ChartSlot } from "./charts.js";
 import { renderClosed, renderDashboard, renderLoadError } from "./dashboard.js";
+import { t } from "./i18n.js";
 import { mountIndicator } from "./live-status.js";
 import { isLive, isPaused, startLive, subscribe, throttle } from "./live.js";
 import { initNotifications } from "./notify.js";
@@ -61,7 +62,11 @@ async function loadClosed() {
 const alertsLink = document.getElementById("alerts-count");
 
 function alertsText(open, firing) {
-  return open ? `${open} open alert${open === 1 ? "" : "s"} · ${firing} firing` : "No open alerts";
+  if (!open) return t("No open alerts");
+  return t(open === 1 ? "{count} open alert · {firing} firing" : "{count} open alerts · {firing} firing", {
+    count: open,
+    firing,
+  });
 }
 
 async function loadAlerts() {

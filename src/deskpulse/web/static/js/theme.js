@@ -24,8 +24,10 @@ function apply(theme) {
 
 function label(button) {
   const next = currentTheme() === "dark" ? "light" : "dark";
-  button.setAttribute("aria-label", `Switch to ${next} theme`);
-  button.title = `Switch to ${next} theme`;
+  // Pages put the label in their language on the button (data-label-dark / data-label-light).
+  const text = button.dataset[next === "dark" ? "labelDark" : "labelLight"] || `Switch to ${next} theme`;
+  button.setAttribute("aria-label", text);
+  button.title = text;
 }
 
 export function initTheme(button) {

@@ -1,0 +1,92 @@
+"""Scheduled delivery: on ``[reports] schedule`` ("D HH:MM", local time) the previous month's report of every
+client is built and sent, once per month however many workers run.
+
+Each worker that finds the moment passed tries to queue the scheduled run of each client with a unique
+``schedule_key`` (client, period, "scheduled"); only the insert that wins goes on to build and send it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from deskpulse.clock import utcnow
+from deskpulse.config import Config
+from deskpulse.reports import build
+from deskpulse.reports.runs import DONE, RunRefused, create_run, execute_run
+from deskpulse.reports.sending import SendRefused, send_run
+from deskpulse.reports.settings import parse_schedule
+from deskpulse.store.db import Database
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 60.0
+SCHEDULER = "schedule"
+
+
+def due_period(config: Config, now: datetime) -> build.Period | None:
+    """Last month (in the desk's zone) once this month's scheduled moment has passed; None before it, or with
+    no schedule."""
+    parsed = parse_schedule(config.reports.schedule) if config.reports.schedule else None
+    if parsed is None:
+        return None
+    day, hour, minute = parsed
+    local = now.astimezone(config.tz)
+    if (local.day, local.hour, local.minute) < (day, hour, minute):
+        return None
+    return build.previous_month(now, config.tz)
+
+
+async def run_schedule(db: Database, config: Config, *, clock: Callable[[], datetime] = utcnow) -> list[int]:
+    """Queue, build and send the scheduled runs that are due and not yet taken; the ids of the runs this call
+    took. Safe to call from any number of workers at once."""
+    now = clock()
+    period = due_period(config, now)
+    if period is None:
+        return []
+    taken: list[int] = []
+    for client in config.clients:
+        zone_period = build.parse_period(period.key, build.client_zone(config, client.id))
+        try:
+            with db.session() as session:
+                run_id = create_run(session, config, client.id, zone_period, now=now, created_by=SCHEDULER,
+                                    scheduled=True)  # fmt: skip
+        except RunRefused as exc:
+            log.warning("scheduled report of %s skipped: %s", client.id, exc)
+            continue
+        if run_id is None:
+            continue  # another worker has it
+        taken.append(run_id)
+        status = await asyncio.to_thread(execute_run, db, config, run_id, clock=clock)
+        if status != DONE:
+            log.warning("scheduled report %s of %s for %s failed", run_id, client.id, period.key)
+            continue
+        try:
+            result = await send_run(db, config, run_id, sent_by=SCHEDULER, clock=clock)
+        except SendRefused as exc:
+            log.warning("scheduled report %s of %s not sent: %s", run_id, client.id, exc)
+            continue
+        if result.error:
+            log.warning("scheduled report %s of %s not sent: %s", run_id, client.id, result.error)
+    return taken
+
+
+class ReportsWorker:
+    """Checks the schedule every minute (run by ``deskpulse worker`` and ``serve`` with the sync)."""
+
+    def __init__(self, db: Database, config: Config, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.db, self.config, self.clock = db, config, clock
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set; an error is logged and the next check tries again."""
+        if not self.config.reports.schedule:
+            return
+        while not stop.is_set():
+            try:
+                await run_schedule(self.db, self.config, clock=self.clock)
+            except Exception:
+                log.exception("the scheduled reports check failed; trying again in a minute")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=CHECK_SECONDS)

@@ -1,0 +1,65 @@
+"""TV playlists as JSON: the rotation of a playlist and the data of one slide (``/api/tv/*``).
+
+Permission ``dashboard:read`` (a kiosk TV's session holds it); every slide is read within the caller's client
+scope, narrowed to the slide's client. Boards naming technicians or tickets answer 403 to customers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.encoders import jsonable_encoder
+
+from deskpulse.auth.principal import Principal
+from deskpulse.clock import utcnow
+from deskpulse.tv_config import INTERNAL_BOARDS, TvPlaylist
+from deskpulse.web.auth import Reader
+from deskpulse.web.deps import DbSession
+from deskpulse.web.tv_boards import build_slide
+from deskpulse.web.tv_slides import sees_internal
+
+router = APIRouter(tags=["tv"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in (open the TV's kiosk link)"},
+    403: {"description": "The caller may not see this board"},
+    404: {"description": "No such playlist or slide"},
+}
+SlideNumber = Annotated[int, Path(ge=1, le=1000, description="The slide's position in the playlist, from 1")]
+
+
+def playlist_of(request: Request, name: str) -> TvPlaylist:
+    """The configured playlist called ``name``, or 404 naming the ones there are."""
+    tv = request.app.state.config.tv
+    found: TvPlaylist | None = tv.playlist(name)
+    if found is None:
+        known = ", ".join(p.name for p in tv.playlists) or "none are configured"
+        raise HTTPException(404, f"No TV playlist {name!r}; playlists: {known}.")
+    return found
+
+
+def rotation(playlist: TvPlaylist, principal: Principal) -> dict[str, Any]:
+    """The playlist as the page rotates it: the slides this caller may see, in order."""
+    internal = sees_internal(principal)
+    slides = [
+        {"number": n, "board": s.board, "title": s.label, "seconds": s.seconds}
+        for n, s in enumerate(playlist.slides, start=1)
+        if internal or s.board not in INTERNAL_BOARDS
+    ]
+    return {"name": playlist.name, "title": playlist.label, "privacyMask": playlist.privacy_mask,
+            "staleMinutes": playlist.stale_minutes, "slides": slides}  # fmt: skip
+
+
+@router.get("/api/tv/{playlist}", responses=ERRORS)
+def tv_playlist(request: Request, principal: Reader, playlist: str) -> dict[str, Any]:
+    """The slides of a playlist this caller may see: board, title and seconds on screen, in order."""
+    return rotation(playlist_of(request, playlist), principal)
+
+
+@router.get("/api/tv/{playlist}/slides/{number}", responses=ERRORS)
+def tv_slide(request: Request, session: DbSession, principal: Reader, playlist: str, number: SlideNumber) -> Any:
+    """One slide's big numbers (with their level and its word), a short table, and the data's freshness."""
+    chosen = playlist_of(request, playlist)
+    if number > len(chosen.slides):
+        raise HTTPException(404, f"Playlist {playlist!r} has {len(chosen.slides)} slides; there is no slide {number}.")
+    return jsonable_encoder(build_slide(request, session, principal, chosen, number - 1, utcnow()))
