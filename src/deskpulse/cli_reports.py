@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from deskpulse.clock import utcnow
 from deskpulse.config import Config, ConfigError, load_config
 from deskpulse.reports.batch import FAILED, BatchItem, BatchOptions, run_client
+from deskpulse.reports.runs import mark_interrupted
 from deskpulse.store.db import Database
 
 console = Console(stderr=True, soft_wrap=True)
@@ -75,6 +77,7 @@ def report(
     async def main() -> list[BatchItem]:
         db = Database(cfg.database_url)
         await asyncio.to_thread(prepare_store, db, cfg)
+        await asyncio.to_thread(mark_interrupted, db, utcnow())  # runs a killed batch left behind
         items: list[BatchItem] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         try:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -148,3 +148,28 @@ def test_two_workers_reaching_the_schedule_build_each_clients_report_once(
         assert sorted((r.client_key, r.period_key, r.status) for r in runs) == [
             ("acme", "2026-10", "done"), ("globex", "2026-10", "done"),
         ]  # fmt: skip
+
+
+def test_a_scheduled_report_that_failed_is_built_again_an_hour_later_and_then_sent_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = report_config(schedule="2 08:00")
+    fake = FakeFigures(failing={"globex"})
+    monkeypatch.setattr(build, "compute_figures", fake)
+    with db.session() as session:
+        sync_clients(session, config.clients)
+    due = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+
+    def status() -> dict[str, str]:
+        with db.session() as session:
+            return {r.client_key: r.status for r in session.query(ReportRunRow).all()}
+
+    asyncio.run(run_schedule(db, config, clock=lambda: due))
+    assert status() == {"acme": "done", "globex": "failed"}
+    assert asyncio.run(run_schedule(db, config, clock=lambda: due + timedelta(minutes=30))) == []  # too soon
+    fake.failing.clear()  # the hiccup is over
+    retaken = asyncio.run(run_schedule(db, config, clock=lambda: due + timedelta(hours=1, minutes=1)))
+    assert len(retaken) == 1
+    assert status() == {"acme": "done", "globex": "done"}
+    assert sorted(fake.calls) == ["acme", "globex", "globex"]
+    assert asyncio.run(run_schedule(db, config, clock=lambda: due + timedelta(hours=3))) == []  # done stays done

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -29,6 +29,9 @@ from deskpulse.store.tables import ClientRow
 log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
+# A report builds in seconds: one still queued or running after this long lost its process (kill -9, restart).
+INTERRUPTED_AFTER = timedelta(minutes=10)
+INTERRUPTED = "Interrupted: the process building this report stopped before it finished. Build it again."
 
 
 class RunRefused(ValueError):
@@ -93,6 +96,22 @@ def _claim(db: Database, run_id: int, now: datetime) -> bool:
             .values(status=RUNNING, started_at=now)
         )
         return bool(getattr(done, "rowcount", 0))
+
+
+def mark_interrupted(db: Database, now: datetime, older_than: timedelta = INTERRUPTED_AFTER) -> int:
+    """Runs left queued or running by a process that died are failed with a sentence; how many there were."""
+    cutoff = now - older_than
+    stuck = (ReportRunRow.status == RUNNING) & (func.coalesce(ReportRunRow.started_at, ReportRunRow.created_at)
+                                                 < cutoff)  # fmt: skip
+    lost = (ReportRunRow.status == QUEUED) & (ReportRunRow.created_at < cutoff)
+    with db.session() as session:
+        done = session.execute(
+            update(ReportRunRow).where(stuck | lost).values(status=FAILED, error=INTERRUPTED, generated_at=now)
+        )
+        count = int(getattr(done, "rowcount", 0) or 0)
+    if count:
+        log.warning("%d report run(s) were interrupted and are marked failed", count)
+    return count
 
 
 def _check_document(doc: dict[str, Any], client_key: str, period_key: str) -> None:

@@ -2,7 +2,9 @@
 client is built and sent, once per month however many workers run.
 
 Each worker that finds the moment passed tries to queue the scheduled run of each client with a unique
-``schedule_key`` (client, period, "scheduled"); only the insert that wins goes on to build and send it.
+``schedule_key`` (client, period, "scheduled"); only the insert that wins goes on to build and send it. A
+scheduled run that failed to build is taken again (compare-and-set back to queued) every ``RETRY_AFTER`` during
+the first ``RETRY_FOR`` of the month, so a vendor or database hiccup on the 2nd does not cost a client its report.
 """
 
 from __future__ import annotations
@@ -11,19 +13,46 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
 
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.reports import build
-from deskpulse.reports.runs import DONE, RunRefused, create_run, execute_run
+from deskpulse.reports.runs import DONE, FAILED, QUEUED, RunRefused, create_run, execute_run, mark_interrupted
 from deskpulse.reports.sending import SendRefused, send_run
 from deskpulse.reports.settings import parse_schedule
 from deskpulse.store.db import Database
+from deskpulse.store.report_tables import ReportRunRow
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 60.0
+RETRY_AFTER = timedelta(hours=1)
+RETRY_FOR = timedelta(days=3)
 SCHEDULER = "schedule"
+
+
+def _retake_failed(db: Database, client_key: str, period_key: str, now: datetime) -> int | None:
+    """The scheduled run of ``client_key`` for ``period_key`` when it failed at least ``RETRY_AFTER`` ago and the
+    period ended less than ``RETRY_FOR`` ago: set back to queued for this caller only (compare-and-set)."""
+    with db.session() as session:
+        run = (
+            session.query(ReportRunRow)
+            .filter(ReportRunRow.schedule_key == f"{client_key}|{period_key}|scheduled")
+            .one_or_none()
+        )
+        if run is None or run.status != FAILED or run.generated_at is None:
+            return None
+        if now - run.generated_at < RETRY_AFTER or now - run.period_end > RETRY_FOR:
+            return None
+        taken = session.execute(
+            update(ReportRunRow)
+            .where(ReportRunRow.id == run.id, ReportRunRow.status == FAILED,
+                   ReportRunRow.generated_at == run.generated_at)
+            .values(status=QUEUED, error=None)
+        )  # fmt: skip
+        return run.id if getattr(taken, "rowcount", 0) else None
 
 
 def due_period(config: Config, now: datetime) -> build.Period | None:
@@ -43,6 +72,7 @@ async def run_schedule(db: Database, config: Config, *, clock: Callable[[], date
     """Queue, build and send the scheduled runs that are due and not yet taken; the ids of the runs this call
     took. Safe to call from any number of workers at once."""
     now = clock()
+    await asyncio.to_thread(mark_interrupted, db, now)
     period = due_period(config, now)
     if period is None:
         return []
@@ -57,7 +87,9 @@ async def run_schedule(db: Database, config: Config, *, clock: Callable[[], date
             log.warning("scheduled report of %s skipped: %s", client.id, exc)
             continue
         if run_id is None:
-            continue  # another worker has it
+            run_id = _retake_failed(db, client.id, zone_period.key, now)
+            if run_id is None:
+                continue  # another worker has it, or it is done, or it failed too recently to try again
         taken.append(run_id)
         status = await asyncio.to_thread(execute_run, db, config, run_id, clock=clock)
         if status != DONE:
