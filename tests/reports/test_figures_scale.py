@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -93,18 +92,15 @@ def _report(db: Database, client: str) -> dict[str, Any]:
         return compute_report_figures(session, CONFIG, client, OCTOBER, now=NOW)
 
 
-def test_a_big_month_costs_the_same_queries_as_a_small_one_and_under_a_second(db: Database) -> None:
+def test_a_big_month_costs_the_same_queries_as_a_small_one(db: Database) -> None:
+    # Its time is measured in bench/reports_batch.py, not asserted here.
     fill(db, "globex", 30, seed=1)
     fill(db, "acme", 4000, seed=2)  # about 2,000 created in October, as many in September
     _report(db, "acme")  # warm: imports, calendars
     with counted(db) as small:
         few = _report(db, "globex")
     with counted(db) as big:
-        # CPU time of this process: the machine is shared, and waiting for a core is not the report's cost.
-        started = time.process_time()
         many = _report(db, "acme")
-        elapsed = time.process_time() - started
     assert few["tickets"]["opened"] < 30 < many["tickets"]["opened"]
     assert len(big) == len(small)  # no query per ticket
-    assert elapsed < 1.0, f"a report of 2,000 tickets a month took {elapsed:.2f} s of CPU"
     assert many["csat"] is not None and many["hours"] is not None and many["first_contact_resolution"] is not None

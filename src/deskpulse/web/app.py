@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
@@ -258,6 +259,15 @@ def _install_docs(app: FastAPI) -> None:
         )
 
 
+def id_out_of_range(exc: Exception) -> bool:
+    """True when a statement failed only because a number did not fit the column (SQLite's driver raises
+    OverflowError while binding it, PostgreSQL answers numeric_value_out_of_range)."""
+    if isinstance(exc, OverflowError):
+        return True
+    orig = exc.orig if isinstance(exc, StatementError) else None
+    return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) == "22003"
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -273,6 +283,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "; ".join(problems) or "invalid request"
         body = failure(message) if uses_envelope(request.url.path) else {"detail": message}
         return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # An id beyond the database's 64-bit integers (a typo, a fuzzer) names nothing: 404, not a 500.
+        if id_out_of_range(exc):
+            message = "Not found: that id is out of range."
+            body = failure(message) if uses_envelope(request.url.path) else {"detail": message}
+            return JSONResponse(body, status_code=404)
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

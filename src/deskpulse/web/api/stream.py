@@ -95,7 +95,12 @@ async def events_for(
 @router.get(
     "/api/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}, 401: {}, 400: {}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        401: {},
+        400: {},
+        503: {"description": "The server is shutting down"},
+    },
 )
 async def stream(
     request: Request,
