@@ -38,6 +38,7 @@ from deskpulse.store.db import Database
 from deskpulse.store.sources import ensure_source
 from deskpulse.store.tables import SnapshotRow
 from deskpulse.store.uptime_graphs import ClientDirectory, parse_graph, save_version
+from deskpulse.tv_config import TvConfig
 from deskpulse.web.app import create_app, prepare_store
 
 
@@ -56,7 +57,17 @@ def demo_config(sources: list[DemoSource], data_dir: Path, network: DemoNetwork 
         known = {c.id for c in clients}
         owners = sorted({s["client"] for s in network.scenario.graph_document()["services"]} - known)
         clients += [ClientConfig(id=owner, name=owner.title()) for owner in owners]
-    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=settings, clients=clients)
+    return Config(database_url=f"sqlite:///{data_dir / 'demo.db'}", sources=settings, clients=clients, tv=DEMO_TV)
+
+
+# Two wall displays for the demo: the desk's own screen, and a reception screen without customer names.
+DEMO_TV = TvConfig.model_validate({"playlists": [
+    {"name": "desk", "title": "Service desk", "slides": [
+        {"board": "summary", "seconds": 20}, {"board": "sla-at-risk", "seconds": 15},
+        {"board": "uptime", "seconds": 15}, {"board": "workload", "seconds": 15}, {"board": "alerts", "seconds": 10},
+    ]},
+    {"name": "reception", "privacy_mask": True, "slides": [{"board": "summary"}, {"board": "uptime"}]},
+]})  # fmt: skip
 
 
 def import_network(db: Database, config: Config, network: DemoNetwork) -> int:
@@ -192,7 +203,10 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     web_task = asyncio.create_task(web.serve())
     while not web.started and not web_task.done():
         await asyncio.sleep(0.05)
-    say(f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop); agents' board: /board; uptime: /uptime")
+    say(
+        f"deskpulse demo running at http://{host}:{port}  (Ctrl+C to stop); agents' board: /board; "
+        "uptime: /uptime; wall display: /tv/desk"
+    )
     width = max(len(email) for email, _, _ in users)
     say(f"demo users (new passwords each run):\n  {'e-mail'.ljust(width)}  {'password'.ljust(12)}  role")
     for email, password, role in users:

@@ -56,6 +56,7 @@ PAGES = [
     "/alerts/silences",
     "/reports",
     "/settings",
+    "/tv/desk",
     "/account",
     "/admin/users",
 ]
