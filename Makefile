@@ -6,7 +6,7 @@ PORT ?= 8000
 # The accessibility browser tests need axe-core from npm; without node and npm they skip, saying so.
 E2E_DEPS := $(if $(and $(shell command -v node 2>/dev/null),$(shell command -v npm 2>/dev/null)),e2e-deps)
 
-.PHONY: setup demo serve test e2e-deps wheel-smoke test-sqlite test-postgres test-topology lint typecheck format bench clean i18n
+.PHONY: setup demo serve test e2e-deps wheel-smoke test-sqlite test-postgres test-topology soak lint typecheck format bench clean i18n
 
 setup: $(VENV)/.synced
 
@@ -45,6 +45,13 @@ wheel-smoke:
 PG_TEST_URL ?= postgresql+psycopg://postgres:postgres@127.0.0.1:5432/deskpulse_test
 test-topology: setup
 	DESKPULSE_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -m topology tests/topology
+
+# The soak test (docs/reliability.md#soak-test): the demo at 50x its event rate with 50 event streams and 20 API
+# clients for SOAK_SECONDS; the figures go to bench/results/soak.json, one line per minute to soak.txt.
+SOAK_SECONDS ?= 600
+soak: setup
+	DESKPULSE_TEST_DATABASE_URL= DESKPULSE_SOAK_SECONDS=$(SOAK_SECONDS) DESKPULSE_SOAK_REPORT=bench/results/soak.json \
+		$(VENV)/bin/pytest -q -s -m soak tests/soak
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -43,7 +43,7 @@ from unittest.mock import patch
 
 from sqlalchemy import func, select
 
-from common import MIB, BenchResult, Figure, Workspace
+from common import MIB, BenchResult, Figure, Workspace, reset_peak_rss
 from desk_metrics_setup import NOW, TEAMS, Workload, client_key, fill_store
 from deskpulse.alerts import inputs, runner
 from deskpulse.alerts.evaluate import evaluate
@@ -181,14 +181,6 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")  # 5: reset the peak RSS (VmHWM)
-    except OSError:
-        return False
-    return True
-
-
 def _table_counts(db: Database) -> dict[str, int]:
     with db.session() as session:
         return {
@@ -206,7 +198,7 @@ def measure(config_path: Path, rules_path: Path, steady_runs: int) -> dict[str, 
     out: dict[str, Any] = {"rss_start": _status_kib("VmRSS"), "runs": []}
     try:
         for minute in range(steady_runs + 1):
-            timer, reset = Timer(), _reset_peak()
+            timer, reset = Timer(), reset_peak_rss()
             with timer.patched():
                 started = time.perf_counter()
                 result = asyncio.run(evaluate_and_apply(db, config, NOW + timedelta(minutes=minute), alerts=section))

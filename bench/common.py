@@ -138,6 +138,15 @@ def stop(child: subprocess.Popen[bytes]) -> None:
             child.wait(timeout=10)
 
 
+def reset_peak_rss() -> bool:
+    """Reset this process's high-water RSS (VmHWM) to its current RSS; False where Linux's clear_refs is missing."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")  # 5: reset the peak RSS (VmHWM)
+    except OSError:
+        return False
+    return True
+
+
 def peak_rss_bytes(pid: int) -> int | None:
     """The process's high-water RSS (VmHWM), Linux only."""
     status = Path(f"/proc/{pid}/status")

@@ -310,3 +310,39 @@ class Deployment:
             row = session.scalar(select(SourceRow).where(SourceRow.name == source))
             assert row is not None, source
             return row
+
+
+class SlowDesk(Deployment):
+    """One Trengo source on a slow simulator, a short lease and no Redis: the set-up of the process drills, whose
+    subject is the sync under way. Subclasses set the sizes."""
+
+    open_tickets = 400
+    latency = 0.05  # seconds per simulator response
+    seed = 11
+    poll_seconds = 5
+    lease_seconds = 10
+
+    def _write_config(self) -> Path:
+        self.sources = self.sources[:1]
+        lines = [
+            f'database_url = "{self.database_url}"',
+            f"lease_seconds = {self.lease_seconds}",
+            "[[sources]]",
+            f'name = "{self.sources[0]}"',
+            'kind = "trengo"',
+            f'base_url = "{self.sim_url}/api/v2"',
+            f'token = "{SIM_TOKEN}"',
+            f"poll_seconds = {self.poll_seconds}",
+            "closed_backfill_days = 1",
+            "requests_per_minute = 100000",
+            "timeout_seconds = 10",
+        ]
+        path = self.root / "deskpulse.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    def start_simulator(self) -> Child:
+        args = [sys.executable, "-m", "deskpulse.simulators.serve", "--port", str(self.sim_port), "--seed",
+                str(self.seed), "--token", SIM_TOKEN, "--open-tickets", str(self.open_tickets), "--history-days", "1",
+                "--closed-per-day", "20", "--rate-limit", "1000000", "--latency", str(self.latency)]  # fmt: skip
+        return self.spawn("simulator", args)

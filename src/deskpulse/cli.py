@@ -183,7 +183,9 @@ def worker(config: ConfigOpt = None) -> None:
         alerts_task = asyncio.create_task(alerts_worker.run_forever(stop), name="deskpulse-alerts")
         # Scheduled client reports ([reports] schedule); once per month across all workers.
         reports_task = asyncio.create_task(ReportsWorker(db, cfg).run_forever(stop), name="deskpulse-reports")
-        uptime_pollers = start_pollers(db, cfg, stop, publish=live.publish if bus is not None else None)
+        uptime_pollers = start_pollers(
+            db, cfg, stop, publish=live.publish if bus is not None else None, refresh=overlay.current
+        )
         try:
             # On SIGTERM a running cycle gets 30 s to commit, then is cancelled; either way its lease is released.
             await run_until_stopped(scheduler, stop)
@@ -291,13 +293,16 @@ def check(config: ConfigOpt = None) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Port of the dashboard")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    event_rate: Annotated[
+        float, typer.Option(min=0.01, max=1000, help="How many times as often the simulated desks change")
+    ] = 1.0,
 ) -> None:
     """Run deskpulse against built-in Trengo, Freshservice and Autotask simulators: no token, no config, no network."""
     from deskpulse.demo import run_demo
 
     _setup_logging()
     try:
-        asyncio.run(run_demo(host=host, port=port, say=console.print))
+        asyncio.run(run_demo(host=host, port=port, say=console.print, event_rate=event_rate))
     except KeyboardInterrupt:
         sys.exit(0)
 

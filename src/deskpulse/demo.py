@@ -169,13 +169,14 @@ async def _evolve(scenarios: list[Evolving], stop: asyncio.Event) -> None:
             continue
 
 
-async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) -> None:
-    """Start the simulators, backfill, sync and web server; run until interrupted."""
+async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print, event_rate: float = 1.0) -> None:
+    """Start the simulators, backfill, sync and web server; run until interrupted. ``event_rate`` multiplies how
+    often the simulated desks change (the soak test runs them 50 times faster)."""
     data_dir = Path(os.environ.get("DESKPULSE_DATA_DIR", "data"))
     data_dir.mkdir(parents=True, exist_ok=True)
     for leftover in data_dir.glob("demo.db*"):
         leftover.unlink()
-    sources = demo_sources(utcnow())
+    sources = demo_sources(utcnow(), event_rate)
     network = librenms_source(free_port(), utcnow())
     config = demo_config(sources, data_dir, network)
     db = Database(config.database_url)
@@ -188,6 +189,7 @@ async def run_demo(*, host: str, port: int, say: Callable[[str], None] = print) 
     say(
         f"demo: {simulators}, {points[0]} history points backfilled per source; LibreNMS simulator on "
         f"127.0.0.1:{network.port} ({len(network.scenario.topology.devices)} devices) for /uptime"
+        + (f"; the desks change {event_rate:g} times as often as usual" if event_rate != 1 else "")
     )
 
     apps = [(s.app, s.port) for s in sources] + [(network.app, network.port)]

@@ -112,11 +112,12 @@ def autotask_tickets(scenario: at_sim.AutotaskScenario, settings: AutotaskSettin
     ]
 
 
-def trengo_source(port: int, now: datetime) -> DemoSource:
+def trengo_source(port: int, now: datetime, event_rate: float = 1.0) -> DemoSource:
     """A busy Trengo desk, so the board visibly moves while you watch."""
     scenario = TrengoScenario(
-        seed=7, open_tickets=320, teams=6, agents=15, history_days=120, closed_per_day=150, now=now
-    )
+        seed=7, open_tickets=320, teams=6, agents=15, history_days=120, closed_per_day=150, now=now,
+        event_rate=event_rate,
+    )  # fmt: skip
     settings = SourceConfig(
         name=DEMO_SOURCE,
         kind="trengo",
@@ -134,9 +135,11 @@ def trengo_source(port: int, now: datetime) -> DemoSource:
     return DemoSource("Trengo", port, settings, app, scenario, lambda: trengo_tickets(scenario), summary)
 
 
-def freshservice_source(port: int, now: datetime) -> DemoSource:
+def freshservice_source(port: int, now: datetime, event_rate: float = 1.0) -> DemoSource:
     """A Freshservice desk with custom statuses and two months of resolved tickets."""
-    scenario = FreshserviceScenario(seed=7, active_tickets=180, history_days=60, resolved_per_day=60, now=now)
+    scenario = FreshserviceScenario(
+        seed=7, active_tickets=180, history_days=60, resolved_per_day=60, now=now, event_rate=event_rate
+    )
     settings = FreshserviceSettings(
         name=DEMO_FS_SOURCE,
         base_url=f"http://127.0.0.1:{port}/api/v2",
@@ -152,11 +155,11 @@ def freshservice_source(port: int, now: datetime) -> DemoSource:
     return DemoSource("Freshservice", port, settings, app, scenario, lambda: freshservice_tickets(scenario), summary)
 
 
-def autotask_source(port: int, now: datetime) -> DemoSource:
+def autotask_source(port: int, now: datetime, event_rate: float = 1.0) -> DemoSource:
     """An MSP's Autotask tenant: one company per demo domain (Acme, Globex, ...), SLA due dates on most tickets."""
     scenario = at_sim.AutotaskScenario(
         seed=7, companies=10, resources=12, queues=5, active_tickets=260, history_days=120, completed_per_day=45,
-        now=now,
+        now=now, event_rate=event_rate,
     )  # fmt: skip
     settings = AutotaskSettings(
         name=DEMO_AT_SOURCE,
@@ -183,9 +186,14 @@ def autotask_source(port: int, now: datetime) -> DemoSource:
     )  # fmt: skip
 
 
-def demo_sources(now: datetime) -> list[DemoSource]:
-    """The demo's three simulated helpdesks, each on its own free loopback port (Trengo first)."""
-    return [trengo_source(free_port(), now), freshservice_source(free_port(), now), autotask_source(free_port(), now)]
+def demo_sources(now: datetime, event_rate: float = 1.0) -> list[DemoSource]:
+    """The demo's three simulated helpdesks, each on its own free loopback port (Trengo first); ``event_rate``
+    multiplies how often their desks change (1: as the scenarios are tuned)."""
+    return [
+        trengo_source(free_port(), now, event_rate),
+        freshservice_source(free_port(), now, event_rate),
+        autotask_source(free_port(), now, event_rate),
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ BASE_URL_HINTS = {
     "librenms": "https://<your LibreNMS host>/api/v0",
 }
 CHECK_TIMEOUT_SECONDS = 15.0
+INTERNAL_ERROR = "internal error:"  # how the sync engine and the uptime poller word a bug or a store outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +88,20 @@ def explain(cfg: AnySource, exc: ConnectorError) -> str:
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
         return f"Nothing answers at {_where(cfg)} (connection refused): check the host and port of the base URL."
     if "did not answer within" in text:
-        return f"{vendor} did not answer within {CHECK_TIMEOUT_SECONDS:g} seconds at {_where(cfg)}: try again later."
+        seconds = float(getattr(cfg, "timeout_seconds", CHECK_TIMEOUT_SECONDS))
+        return f"{vendor} did not answer within {seconds:g} seconds at {_where(cfg)}: try again later."
     if exc.status is not None and exc.status >= 500:
         return f"{vendor} had a server error (HTTP {exc.status}): try again in a few minutes. {exc.message}"
     return f"{vendor}: {exc.message}"
+
+
+def explain_stored(cfg: AnySource, error: str) -> str:
+    """:func:`explain` for a sync error kept in the store as text: the connectors write the vendor's status as
+    ``(HTTP nnn)`` and keep the network error's own words, which is all :func:`explain` reads."""
+    if error.startswith(INTERNAL_ERROR):
+        return "The sync stopped on an internal error, not on an answer of the vendor; the server log has the details."
+    found = re.search(r"\bHTTP (\d{3})\b", error)
+    return explain(cfg, ConnectorError(error, status=int(found.group(1)) if found else None))
 
 
 def for_test(cfg: AnySource) -> AnySource:

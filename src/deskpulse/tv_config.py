@@ -7,16 +7,25 @@ number where less is worse (uptime in %) the thresholds fall instead (``[99.9, 9
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MIN_SECONDS = 5
 
 
+def N_(message: str) -> str:
+    """Mark a label for the gettext catalog (``make i18n`` extracts ``N_``); the TV page translates it when shown.
+    Kept here rather than imported from the web layer so that reading the configuration stays light."""
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class WidgetSpec:
-    """One big number of a board: its label, whether more is worse, and its default ``(amber, red)``."""
+    """One big number of a board: its label (English, a catalog id), whether more is worse, and its default
+    ``(amber, red)``."""
 
     label: str
     more_is_worse: bool = True
@@ -26,38 +35,41 @@ class WidgetSpec:
 # board -> widget key -> spec. The keys are what ``thresholds = {key = [amber, red]}`` may name.
 WIDGETS: dict[str, dict[str, WidgetSpec]] = {
     "summary": {
-        "open": WidgetSpec("Open tickets"),
-        "unassigned": WidgetSpec("Unassigned", default=(5, 15)),
-        "assigned": WidgetSpec("Assigned"),
-        "new_today": WidgetSpec("New today"),
-        "closed_today": WidgetSpec("Closed today", more_is_worse=False),
+        "open": WidgetSpec(N_("Open tickets")),
+        "unassigned": WidgetSpec(N_("Unassigned"), default=(5, 15)),
+        "assigned": WidgetSpec(N_("Assigned")),
+        "new_today": WidgetSpec(N_("New today")),
+        "closed_today": WidgetSpec(N_("Closed today"), more_is_worse=False),
     },
     "sla-at-risk": {
-        "at_risk": WidgetSpec("At risk", default=(1, 5)),
-        "breached": WidgetSpec("Breached", default=(1, 3)),
+        "at_risk": WidgetSpec(N_("At risk"), default=(1, 5)),
+        "breached": WidgetSpec(N_("Breached"), default=(1, 3)),
     },
     "uptime": {
-        "uptime": WidgetSpec("Uptime this month (%)", more_is_worse=False, default=(99.9, 99.5)),
-        "incidents": WidgetSpec("Incidents", default=(1, 5)),
-        "over_budget": WidgetSpec("Services over budget", default=(1, 2)),
+        "uptime": WidgetSpec(N_("Uptime this month (%)"), more_is_worse=False, default=(99.9, 99.5)),
+        "incidents": WidgetSpec(N_("Incidents"), default=(1, 5)),
+        "over_budget": WidgetSpec(N_("Services over budget"), default=(1, 2)),
     },
     "workload": {
-        "open": WidgetSpec("Open tickets"),
-        "at_risk": WidgetSpec("At risk", default=(1, 5)),
-        "breached": WidgetSpec("Breached", default=(1, 3)),
-        "oldest_hours": WidgetSpec("Oldest ticket (hours)", default=(24, 72)),
+        "open": WidgetSpec(N_("Open tickets")),
+        "at_risk": WidgetSpec(N_("At risk"), default=(1, 5)),
+        "breached": WidgetSpec(N_("Breached"), default=(1, 3)),
+        "oldest_hours": WidgetSpec(N_("Oldest ticket (hours)"), default=(24, 72)),
     },
     "alerts": {
-        "firing": WidgetSpec("Firing", default=(1, 3)),
-        "acknowledged": WidgetSpec("Acknowledged"),
+        "firing": WidgetSpec(N_("Firing"), default=(1, 3)),
+        "acknowledged": WidgetSpec(N_("Acknowledged")),
     },
     "board": {
-        "active": WidgetSpec("Active tickets"),
-        "waiting_on_agent": WidgetSpec("Waiting on agent", default=(3, 10)),
-        "update_overdue": WidgetSpec("Update overdue", default=(1, 5)),
+        "active": WidgetSpec(N_("Active tickets")),
+        "waiting_on_agent": WidgetSpec(N_("Waiting on agent"), default=(3, 10)),
+        "update_overdue": WidgetSpec(N_("Update overdue"), default=(1, 5)),
     },
 }
 BOARDS = tuple(WIDGETS)
+# A slide's heading when it has no title of its own.
+BOARD_NAMES = {"summary": N_("Tickets"), "sla-at-risk": N_("SLA at risk"), "uptime": N_("Uptime"),
+               "workload": N_("Workload"), "alerts": N_("Alerts"), "board": N_("Work board")}  # fmt: skip
 # Boards that name technicians, queues or ticket subjects: staff (and kiosk TVs) only, never customers.
 INTERNAL_BOARDS = frozenset({"sla-at-risk", "workload", "alerts", "board"})
 TEAM_BOARDS = frozenset({"sla-at-risk", "workload", "board"})
@@ -117,11 +129,14 @@ class TvSlide(BaseModel):
 
     @property
     def label(self) -> str:
-        """The title, or a name made from the board and its filters."""
+        """The title, or a name made from the board and its filters (in English)."""
+        return self.label_in(lambda text: text)
+
+    def label_in(self, translate: Callable[[str], str]) -> str:
+        """``label`` with the board's name passed through ``translate`` (a configured title is shown as written)."""
         if self.title:
             return self.title
-        base = {"summary": "Tickets", "sla-at-risk": "SLA at risk", "uptime": "Uptime", "workload": "Workload",
-                "alerts": "Alerts", "board": "Work board"}[self.board]  # fmt: skip
+        base = translate(BOARD_NAMES[self.board])
         return base + (f" · {self.team}" if self.team else "") + (f" · {self.view}" if self.view else "")
 
     def threshold(self, widget: str) -> tuple[float, float] | None:
@@ -141,6 +156,8 @@ class TvPlaylist(BaseModel):
     privacy_mask: bool = False
     # The staleness badge shows when the slide's data is older than this.
     stale_minutes: int = Field(default=10, ge=1, le=1440)
+    # The screen's language; unset, the browser's (Accept-Language) or the signed-in user's choice.
+    language: Literal["nl", "en"] | None = None
 
     @property
     def label(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import httpx2
@@ -19,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import ProgrammingError
 
 from deskpulse.store.tables import SnapshotRow, SourceRow, TicketRow
-from topology_support import DESKPULSE, SIM_TOKEN, Child, Deployment, free_port, fresh_database, services_or_skip
+from topology_support import DESKPULSE, Child, SlowDesk, free_port, fresh_database, services_or_skip
 from topology_support import wait_until as wait_for
 
 pytestmark = pytest.mark.topology
@@ -30,33 +29,14 @@ POLL_SECONDS = 5
 LEASE_SECONDS = 10  # the lease is max(10, 5 × 5) = 25 s: a dead holder blocks the source that long
 
 
-class SlowDesk(Deployment):
-    """One Trengo source on a slow simulator, a short lease, no Redis (events are not what this drill is about)."""
+class CrashDesk(SlowDesk):
+    """The slow desk of this drill: a first cycle of ~20 pages plus the closed sweep takes a few seconds."""
 
-    def _write_config(self) -> Path:
-        self.sources = self.sources[:1]
-        lines = [
-            f'database_url = "{self.database_url}"',
-            f"lease_seconds = {LEASE_SECONDS}",
-            "[[sources]]",
-            f'name = "{self.sources[0]}"',
-            'kind = "trengo"',
-            f'base_url = "{self.sim_url}/api/v2"',
-            f'token = "{SIM_TOKEN}"',
-            f"poll_seconds = {POLL_SECONDS}",
-            "closed_backfill_days = 1",
-            "requests_per_minute = 100000",
-            "timeout_seconds = 10",
-        ]
-        path = self.root / "deskpulse.toml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return path
-
-    def start_simulator(self) -> Child:
-        args = [sys.executable, "-m", "deskpulse.simulators.serve", "--port", str(self.sim_port), "--seed", "11",
-                "--token", SIM_TOKEN, "--open-tickets", str(OPEN_TICKETS), "--history-days", "1",
-                "--closed-per-day", "20", "--rate-limit", "1000000", "--latency", str(LATENCY)]  # fmt: skip
-        return self.spawn("simulator", args)
+    open_tickets = OPEN_TICKETS
+    latency = LATENCY
+    seed = 11
+    poll_seconds = POLL_SECONDS
+    lease_seconds = LEASE_SECONDS
 
     def syncer(self, how: str, name: str) -> Child:
         """The process that syncs: `deskpulse worker`, or `deskpulse serve` (which syncs in the background)."""
@@ -88,7 +68,7 @@ def test_a_process_killed_mid_sync_leaves_nothing_half_written_and_its_successor
 ) -> None:
     server = services_or_skip()
     with fresh_database(server) as url:
-        dep = SlowDesk(tmp_path, url)
+        dep = CrashDesk(tmp_path, url)
         try:
             sim = dep.start_simulator()
             dep.wait_http(f"{dep.sim_url}/_sim/state", sim)

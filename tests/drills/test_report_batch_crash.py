@@ -22,24 +22,14 @@ from deskpulse.clock import utcnow
 from deskpulse.reports.runs import DONE, FAILED, INTERRUPTED, RUNNING, mark_interrupted
 from deskpulse.store.db import Database
 from deskpulse.store.report_tables import ReportRunRow, ReportSendRow
-from drill_support import wait_until
+from drill_support import report_batch_config, wait_until
 
 DESKPULSE = str(Path(sys.executable).parent / "deskpulse")
 CLIENTS = ["acme", "globex", "initech", "umbrella", "hooli"]
 
 
 def write_config(root: Path, smtp_port: int) -> Path:
-    lines = [f'database_url = "sqlite:///{root / "reports.db"}"',
-             "[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}", 'security = "none"',
-             'from_address = "reports@msp.test"',
-             "[reports]", "details_max_requests = 0", "retry_seconds = 0"]  # fmt: skip
-    for key in CLIENTS:
-        lines += ["[[reports.recipients]]", f'client = "{key}"', f'to = ["it@{key}.test"]']
-    for key in CLIENTS:
-        lines += ["[[clients]]", f'id = "{key}"', f'name = "{key.title()}"']
-    path = root / "deskpulse.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return report_batch_config(root, root / "reports.db", smtp_port, CLIENTS)
 
 
 def sent_runs(db: Database) -> int:

@@ -308,3 +308,74 @@ def test_tabbing_shows_a_visible_focus_ring_and_never_traps_the_keyboard(
         assert _focused(tab)["path"] != "body"
     finally:
         tab.context.close()
+
+
+# The set-up wizard and a browser source's edit page, on a fresh store: an admin, one source saved in the browser
+# whose first sync failed (so the first-sync page shows its error), no sync running.
+WIZARD_PAGES = [
+    "/setup/source",
+    "/setup/source?kind=autotask",
+    "/setup/hours?source=helpdesk",
+    "/setup/first-sync?source=helpdesk",
+    "/settings/sources/helpdesk",
+    "/settings/sources/new?kind=librenms",
+]
+WIZARD_ADMIN = ("wizard-admin@example.test", "correct horse battery")
+
+
+@pytest.fixture(scope="module")
+def fresh_desk(axe_source: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a desk being set up: an admin, a browser-saved Freshservice source that failed its first sync."""
+    from deskpulse.auth.roles import Role
+    from deskpulse.auth.users import create_user
+    from deskpulse.clock import utcnow
+    from deskpulse.config import Config
+    from deskpulse.secret_box import KEY_VARIABLE, SecretBox
+    from deskpulse.settings_store import save_source
+    from deskpulse.store.db import Database
+    from deskpulse.store.migrate import upgrade
+    from deskpulse.store.sources import ensure_source, mark_failed
+    from deskpulse.web.app import create_app
+    from support import LiveServer
+
+    key = "a11y-wizard-key-" + "0" * 32
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('a11y-wizard') / 'wizard.db'}")
+    upgrade(db.engine)
+    now = utcnow()
+    with db.session() as session:
+        create_user(session, email=WIZARD_ADMIN[0], role=Role.ADMIN, now=now, password=WIZARD_ADMIN[1])
+        source = save_source(session, SecretBox(key), name="helpdesk", kind="freshservice", file_names=set(),
+                             actor=None, now=now, values={"base_url": "http://127.0.0.1:9/api/v2",
+                                                          "api_key": "a-revoked-key-1234"})  # fmt: skip
+        row = ensure_source(session, source)
+        mark_failed(session, row.id, at=now, reason="Freshservice rejected the credentials (HTTP 401): Invalid",
+                    permanent=True)  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_VARIABLE, key)
+        app = create_app(Config(database_url=str(db.engine.url)), db=db)
+    with LiveServer(app) as desk:
+        yield desk.url
+    db.dispose()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("path", WIZARD_PAGES)
+def test_the_set_up_wizard_has_no_serious_accessibility_violations(
+    browser: Any, fresh_desk: str, axe_source: str, path: str, theme: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(f"window.localStorage.setItem('deskpulse-theme', {json.dumps(theme)})")
+    tab = context.new_page()
+    try:
+        tab.goto(f"{fresh_desk}/login?next={urllib.parse.quote(path, safe='')}")
+        tab.fill("#login-email", WIZARD_ADMIN[0])
+        tab.fill("#login-password", WIZARD_ADMIN[1])
+        tab.click("[data-testid='login-form'] button[type='submit']")
+        tab.wait_for_url(f"{fresh_desk}{path}")
+        assert tab.evaluate("document.documentElement.dataset.theme") == theme
+        if path.startswith("/setup/first-sync"):  # checked with the failure's explanation on screen
+            tab.wait_for_selector("[data-testid='sync-error']:not([hidden])", timeout=20_000)
+        violations = _violations(tab, axe_source)
+        assert violations == [], f"{path} in the {theme} theme:\n{_describe(violations)}"
+    finally:
+        context.close()

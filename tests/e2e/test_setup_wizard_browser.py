@@ -46,8 +46,8 @@ def servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[s
     db.dispose()
 
 
-def test_the_wizard_adds_a_source_tests_it_and_shows_the_first_sync_live(page: Any, servers: Any) -> None:
-    base, vendor_api = servers
+def fill_in_a_freshservice_source(page: Any, base: str, vendor_api: str, api_key: str) -> None:
+    """Sign in as the admin, open the wizard's first step and fill in a Freshservice source (not yet saved)."""
     page.goto(f"{base}/login?next=/setup/source")
     page.fill("#login-email", EMAIL)
     page.fill("#login-password", PASSWORD)
@@ -56,8 +56,13 @@ def test_the_wizard_adds_a_source_tests_it_and_shows_the_first_sync_live(page: A
     page.click("[data-testid='kind-freshservice']")
     page.fill("[data-testid='field-name']", "helpdesk")
     page.fill("[data-testid='field-base_url']", vendor_api)
-    page.fill("[data-testid='field-api_key']", "not-the-key")
+    page.fill("[data-testid='field-api_key']", api_key)
     page.select_option("#source-plan", "enterprise")
+
+
+def test_the_wizard_adds_a_source_tests_it_and_shows_the_first_sync_live(page: Any, servers: Any) -> None:
+    base, vendor_api = servers
+    fill_in_a_freshservice_source(page, base, vendor_api, "not-the-key")
     result = page.locator("[data-testid='test-result']")
     page.click("[data-testid='test-connection']")
     page.wait_for_selector("[data-testid='test-result'][data-state='failed']", timeout=WAIT_MS)
@@ -85,4 +90,19 @@ def test_the_wizard_adds_a_source_tests_it_and_shows_the_first_sync_live(page: A
     page.goto(f"{base}/settings")
     row = page.locator("[data-source='helpdesk']")
     assert "••••6789" in row.inner_text() and API_KEY not in page.content()
+    assert page.problems == []
+
+
+def test_a_first_sync_refused_by_the_vendor_says_what_to_do_instead_of_the_raw_error(page: Any, servers: Any) -> None:
+    base, vendor_api = servers
+    fill_in_a_freshservice_source(page, base, vendor_api, "a-revoked-key")  # saved without testing it first
+    page.click("[data-testid='save-source']")
+    page.wait_for_url(f"{base}/setup/hours?source=helpdesk")
+    page.click("[data-testid='save-hours']")
+    page.wait_for_url(f"{base}/setup/first-sync?source=helpdesk")
+    page.wait_for_selector("[data-testid='sync-state'][data-state='failed']", timeout=WAIT_MS)
+    error = page.locator("[data-testid='sync-error']")
+    assert error.is_visible()
+    assert error.inner_text() == "Freshservice refused the API key (401): check the key under Profile settings."
+    assert "HTTP 401" not in page.inner_text("main") and "Traceback" not in page.content()
     assert page.problems == []

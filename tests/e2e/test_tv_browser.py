@@ -265,3 +265,20 @@ def test_axe_finds_no_serious_violations_on_the_tv_screen(screen: Screen, page: 
                 .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`)"""
         )
         assert found == [], f"{theme}, {slide}: {found}"
+
+
+def test_a_kiosk_link_made_for_the_lobby_shows_the_lobby_live_and_no_other_playlist(screen: Screen, page: Any) -> None:
+    with screen.db.session() as session:
+        _, secret = kiosk.create(session, name="Lobby TV", boards=["tv:lobby"], clients=None, creator=None,
+                                 now=datetime.now(UTC))  # fmt: skip
+    page.goto(f"{screen.url}/kiosk/{secret}")  # its plain address goes to its playlist
+    page.wait_for_url(f"{screen.url}/tv/lobby")
+    page.wait_for_selector("[data-testid='tv'][data-slide='1']", timeout=WAIT_MS)
+    page.wait_for_selector("[data-testid='tv'][data-connection='live']", timeout=WAIT_MS)  # its stream is allowed
+    assert page.problems == []
+    for other in (f"/kiosk/{secret}/tv/wall", "/tv/wall"):
+        answer = page.goto(f"{screen.url}{other}")
+        assert answer is not None and answer.status == 404, other
+        assert "This kiosk link is not valid" in page.inner_text("body"), other
+    page.goto(f"{screen.url}/sla")  # any other page of the desk: back to its own playlist
+    page.wait_for_url(f"{screen.url}/tv/lobby")

@@ -9,14 +9,18 @@ import io
 import re
 import sys
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
 
 from deskpulse.reports.outputs import build_outputs
+from deskpulse.reports.period import parse_period
+from deskpulse.reports.period_names import period_label
 from deskpulse.reports.settings import ReportsConfig
 from reports_support import sample
 
+AMS = ZoneInfo("Europe/Amsterdam")
 CONFIG = ReportsConfig(company_name="Northwind IT", footer_text="Northwind IT · Keizersgracht 1")
 
 
@@ -79,6 +83,27 @@ def test_a_dutch_client_gets_a_dutch_report() -> None:
     assert 'lang="nl"' in html and "Servicerapport" in html and "oktober 2026" in html and "90,9%" in html
     first = PdfReader(io.BytesIO(out.pdf)).pages[0].extract_text()
     assert "Globex" in first and "Pagina 1 van" in PdfReader(io.BytesIO(out.pdf)).pages[0].extract_text()
+    # Headings, the definitions appendix and the e-mail come from the Dutch catalog; none of the English is left.
+    assert "Vorige periode: september 2026" in html and "Bijlage: begrippen" in html and "Eerste reactietijd" in html
+    in_english = _build(sample("globex", "Globex")).html.decode()
+    for english in ("Summary", "Previous period", "Hours worked", "First response time", "of 38 resolved tickets"):
+        assert english not in html and english in in_english, english
+    message = email.message_from_bytes(out.eml, policy=email.policy.default)
+    assert message["Subject"] == "Northwind IT: servicerapport Globex, oktober 2026"
+    assert message["Content-Language"] == "nl"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "In de bijlage vindt u het servicerapport over oktober 2026 als PDF." in text and "Geopend: " in text
+    assert "Opened" not in text and "Met vriendelijke groet," in text
+
+
+def test_period_labels_use_the_language_s_month_names() -> None:
+    october = parse_period("2026-10", AMS).as_dict()
+    assert period_label(october, "nl") == "oktober 2026" and period_label(october, "en") == "October 2026"
+    assert period_label(parse_period("2026-Q3", AMS).as_dict(), "nl") == "Q3 2026"
+    days = parse_period("2026-10-01..2026-10-15", AMS).as_dict()
+    assert period_label(days, "nl") == "1 oktober 2026 – 15 oktober 2026"
+    assert period_label(days, "en") == "1 October 2026 – 15 October 2026" == days["label"]
+    assert period_label({"key": "2026-10", "label": "October 2026"}, "nl") == "October 2026"  # no bounds: as stored
 
 
 def test_sections_without_data_say_so_instead_of_showing_zeros() -> None:

@@ -102,3 +102,17 @@ def test_the_test_copy_has_no_retries_and_a_short_timeout() -> None:
     tested = for_test(freshservice(max_retries=6, timeout_seconds=60))
     assert isinstance(tested, FreshserviceSettings)
     assert (tested.max_retries, tested.timeout_seconds, tested.api_key) == (0, 15.0, "sim-fs-key")
+
+
+def test_a_sync_error_kept_in_the_store_is_explained_like_a_connection_test() -> None:
+    from deskpulse.source_check import explain_stored
+
+    cfg = freshservice()
+    refused = explain_stored(cfg, "Freshservice rejected the credentials (HTTP 401): Invalid credentials")
+    assert refused == "Freshservice refused the API key (401): check the key under Profile settings."
+    lost = explain_stored(cfg, f"cannot reach Freshservice at {FS_BASE}/tickets: [Errno -2] Name or service not known")
+    assert lost == f"The host name in {FS_BASE} could not be found (DNS): check the spelling of the base URL."
+    slow = explain_stored(cfg, f"Freshservice did not answer within 20 s ({FS_BASE}/tickets)")
+    assert slow == f"Freshservice did not answer within 20 seconds at {FS_BASE}: try again later."
+    bug = explain_stored(cfg, "internal error: KeyError: 'requester_id'")
+    assert "KeyError" not in bug and "server log" in bug

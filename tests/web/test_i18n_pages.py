@@ -20,7 +20,9 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from deskpulse.auth import sessions
+from alerts_support import T0, Desk, alerts, desk_config
+from deskpulse.alerts.runner import evaluate_and_apply
+from deskpulse.auth import kiosk, sessions
 from deskpulse.auth.roles import Role
 from deskpulse.auth.users import create_user
 from deskpulse.config import ClientConfig, Config, SmtpConfig
@@ -28,10 +30,12 @@ from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.auth_tables import UserRow
 from deskpulse.store.db import Database
 from deskpulse.sync.engine import SyncEngine
+from deskpulse.tv_config import TvPlaylist
 from deskpulse.web.app import create_app
 from deskpulse.web.i18n import SCRIPT_STRINGS
 from support import Clock, RecordingSleep, api_key_for, connector_for, simulator, source_config
 from uptime_store_support import AFTER_OCTOBER, GRAPH_YAML, config, seed_month, settings
+from web.test_tv_api import ALL_BOARDS, build_tv_desk, tv_config
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "deskpulse" / "web" / "templates"
 # The templates this change converted; alerts, TV, settings/wizard and report templates follow later.
@@ -40,10 +44,14 @@ CONVERTED = [
     "setup.html", "totp.html", "password_reset.html", "password_reset_request.html", "account.html",
     "account_totp.html", "admin_audit.html", "admin_users.html", "_admin_nav.html", "board.html", "dashboard.html",
     "portal.html", "kiosk_invalid.html", "ticket.html", "sla.html", "_sla_list.html", "workload.html", "trends.html",
-    "_metrics_layout.html", "uptime.html", "uptime_service.html", "_uptime_layout.html",
+    "_metrics_layout.html", "uptime.html", "uptime_service.html", "_uptime_layout.html", "alerts.html", "alert.html",
+    "alert_silences.html", "_alerts_list.html", "_alerts_panel.html", "status_sources.html",
 ]  # fmt: skip
 # Text a template may show untranslated: product and unit names, a shell command, example action names.
 ALLOWED_BARE = {"deskpulse", "MAPE", "deskpulse uptime import FILE", "user, kiosk.open"}
+# Client reports (the pages and the report itself) and the TV wall display.
+CONVERTED += ["reports_list.html", "report_preview.html", "reports/report.html", "tv.html"]
+ALLOWED_BARE |= {"deskpulse TV", "HTML", "PDF", "Message-ID"}  # a product name, download formats, a mail header
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 ORIGIN = {"Origin": "http://testserver"}
@@ -401,3 +409,171 @@ def test_uptime_figures_use_a_decimal_comma_and_dutch_units_in_dutch(uptime_worl
     for english_label in ("Service uptime", "Key figures", "Budget left", "Downtime per month", "Export CSV"):
         assert english_label in visible(english) and english_label not in text, english_label
     assert "Beschikbaarheid van diensten" in text and "Resterend budget" in text
+
+
+# --- client reports, the TV wall display, chart specs ---------------------------------------------------------
+
+
+def test_the_report_pages_speak_dutch_to_a_dutch_visitor(desk: tuple[FastAPI, TestClient], db: Database) -> None:
+    _, client = desk
+    key = api_key_for(db, "admin")
+    english, dutch = visible(get(client, "/reports", key, **ENGLISH)), visible(get(client, "/reports", key, **DUTCH))
+    for label in ("Client reports", "New report", "Build report", "No reports here yet.", "Show"):
+        assert label in english and label not in dutch, label
+    assert "Klantrapporten" in dutch and "Rapport maken" in dutch and "Hier zijn nog geen rapporten." in dutch
+    missing = client.get("/reports/999", headers={"X-API-Key": key, **DUTCH})
+    assert missing.status_code == 404 and "Rapportrun 999 is niet gevonden." in missing.text
+
+
+@pytest.fixture
+def tv_screen(db: Database) -> Iterator[TestClient]:
+    """The TV desk of the TV tests with playlist ``wall`` (no language) and ``lobby`` (always Dutch)."""
+    config = tv_config(
+        TvPlaylist(name="wall", title="Service desk", slides=ALL_BOARDS),
+        TvPlaylist(name="lobby", title="Reception", slides=ALL_BOARDS, language="nl"),
+    )
+    build_tv_desk(db, config, NOW)
+    with time_machine.travel(NOW, tick=False), TestClient(create_app(config, db=db), follow_redirects=False) as c:
+        yield c
+
+
+def tv_slide(client: TestClient, playlist: str, number: int, headers: dict[str, str]) -> Any:
+    response = client.get(f"/api/tv/{playlist}/slides/{number}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_kiosk_tv_speaks_the_browser_s_language(tv_screen: TestClient, db: Database) -> None:
+    with db.session() as session:
+        _, secret = kiosk.create(session, name="TV", boards=["dashboard"], clients=None, creator=None, now=NOW)
+    assert tv_screen.get(f"/kiosk/{secret}/tv/wall").status_code == 303  # a kiosk session: no user, no choice
+    english_page, dutch_page = tv_screen.get("/tv/wall", headers=ENGLISH), tv_screen.get("/tv/wall", headers=DUTCH)
+    assert '<html lang="en">' in english_page.text and '<html lang="nl">' in dutch_page.text
+    english, dutch = visible(english_page.text), visible(dutch_page.text)
+    for label in ("Open tickets", "Unassigned", "Closed today", "Open tickets by age", "Age"):
+        assert label in english and label not in dutch, label
+    assert "Niet toegewezen" in dutch and "Openstaande tickets naar leeftijd" in dutch
+    assert script_strings(dutch_page.text)["Data is {minutes} min old"] == "Gegevens zijn {minutes} min oud"
+
+    at_risk_en, at_risk_nl = tv_slide(tv_screen, "wall", 2, ENGLISH), tv_slide(tv_screen, "wall", 2, DUTCH)
+    assert at_risk_en["title"] == "SLA at risk" and at_risk_nl["title"] == "SLA in gevaar"
+    assert at_risk_nl["tables"][0]["columns"] == ["Ticket", "Prioriteit", "Tijd", "Klant", "Onderwerp"]
+    words = {"OK": "OK", "Warning": "Waarschuwing", "Critical": "Kritiek"}
+    pairs = zip(at_risk_en["widgets"] + at_risk_en["tables"][0]["rows"],
+                at_risk_nl["widgets"] + at_risk_nl["tables"][0]["rows"], strict=True)  # fmt: skip
+    assert all(nl["levelText"] == words[en["levelText"]] for en, nl in pairs)
+    times = " ".join(r["cells"][2] for r in at_risk_nl["tables"][0]["rows"])
+    assert "overdue" in " ".join(r["cells"][2] for r in at_risk_en["tables"][0]["rows"])
+    assert "overdue" not in times and "left" not in times and "te laat" in times
+    alerts = tv_slide(tv_screen, "wall", 4, DUTCH)["tables"][0]
+    assert alerts["columns"] == ["Ernst", "Waarschuwing", "Toestand", "Leeftijd"]
+    assert {(r["cells"][0], r["cells"][2]) for r in alerts["rows"]} == {("kritiek", "actief")}
+
+
+def test_a_playlist_s_language_beats_the_browser_s(tv_screen: TestClient, db: Database) -> None:
+    key = api_key_for(db, "admin")
+    page = tv_screen.get("/tv/lobby", headers={"X-API-Key": key, **ENGLISH})
+    assert page.status_code == 200 and '<html lang="nl">' in page.text and "Niet toegewezen" in page.text
+    assert tv_slide(tv_screen, "lobby", 2, {"X-API-Key": key, **ENGLISH})["title"] == "SLA in gevaar"
+    assert tv_slide(tv_screen, "wall", 2, {"X-API-Key": key, **ENGLISH})["title"] == "SLA at risk"
+
+
+def test_chart_specs_carry_titles_and_legends_in_the_visitor_s_language(
+    desk: tuple[FastAPI, TestClient], db: Database
+) -> None:
+    _, client = desk
+    key = api_key_for(db, "admin")
+
+    def spec(path: str, headers: dict[str, str]) -> Any:
+        response = client.get(path, headers={"X-API-Key": key, **headers})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    closed_en, closed_nl = (spec("/api/charts/closed-per-day", h) for h in (ENGLISH, DUTCH))
+    assert closed_en["encoding"]["y"]["title"] == "Closed" and closed_nl["encoding"]["y"]["title"] == "Gesloten"
+    assert [t["title"] for t in closed_nl["encoding"]["tooltip"]] == ["Dag", "Gesloten"]
+    history_en, history_nl = (spec("/api/charts/history?range=7d", h)["layer"] for h in (ENGLISH, DUTCH))
+    assert history_en[0]["encoding"]["color"]["scale"]["domain"] == ["Total", "Open", "Assigned"]
+    assert history_nl[0]["encoding"]["color"]["scale"]["domain"] == ["Totaal", "Open", "Toegewezen"]
+    assert history_nl[1]["encoding"]["tooltip"][0]["title"] == "Tijd"
+    # The legend's labels are made from the series names by an expression; it must name the Dutch labels.
+    assert "Toegewezen" in history_nl[0]["transform"][1]["calculate"]
+
+
+# --- alerts and status pages -----------------------------------------------------------------------------------
+
+ALERTS_SECTION = alerts(
+    channels=[{"type": "webhook", "name": "hook", "url": "http://127.0.0.1:9/hook", "secret": "s" * 32}],
+    rules=[{"id": "p1", "name": "P1 overdue", "severity": "critical", "actions": {"channels": ["hook"]},
+            "condition": {"type": "sla_breached", "kind": "first_response", "min_overdue_minutes": 30}}],
+)  # fmt: skip
+FIRES_AT = T0 + timedelta(minutes=90)
+
+
+@pytest.fixture
+def alerting(db: Database) -> Iterator[TestClient]:
+    """A desk with one firing critical alert (fired 09:30 UTC on 18 November) and an unused webhook channel."""
+    config = desk_config().model_copy(update={"alerts": ALERTS_SECTION})
+    Desk(db, config).add("42", at=T0)
+    with time_machine.travel(FIRES_AT, tick=False):
+        assert len(asyncio.run(evaluate_and_apply(db, config, FIRES_AT, alerts=ALERTS_SECTION)).fired) == 1
+        with TestClient(create_app(config, db=db), follow_redirects=False) as client:
+            yield client
+
+
+# Per page: English a visitor reads there, and the Dutch that replaces it.
+ALERT_PAGES = {
+    "/alerts": (["Open alerts", "Newest first", "Filter alerts", "Fired from", "title, message, subject or rule",
+                 "Acknowledge", "critical", "level 1", "since 2026-11-18 09:30"],
+                ["Openstaande waarschuwingen", "Nieuwste eerst", "Waarschuwingen filteren", "Afgegaan vanaf",
+                 "Bevestigen", "kritiek", "actief", "niveau 1", "sinds 18-11-2026 09:30"]),
+    "/alerts/1": (["History", "fired", "Subject", "Fired", "ago"],
+                  ["Geschiedenis", "afgegaan", "Onderwerp", "Waarschuwing 1", "Afgegaan", "geleden"]),
+    "/alerts/silences": (["Alert silences", "New silence", "maintenance window", "No silences."],
+                         ["Dempingen van waarschuwingen", "Nieuwe demping", "onderhoudsvenster", "Geen dempingen."]),
+    "/status/sources": (["Integration status", "Last poll", "Alert channels", "not used yet", "Send test notification"],
+                        ["Status van koppelingen", "Laatste opvraging", "Meldingskanalen", "nog niet gebruikt",
+                         "Testmelding versturen"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", list(ALERT_PAGES))
+def test_the_alerts_and_status_pages_speak_dutch_to_a_dutch_visitor_and_english_to_an_english_one(
+    alerting: TestClient, db: Database, path: str
+) -> None:
+    key = api_key_for(db, "admin")
+    english, dutch = visible(get(alerting, path, key, **ENGLISH)), visible(get(alerting, path, key, **DUTCH))
+    labels_en, labels_nl = ALERT_PAGES[path]
+    for label in labels_en:
+        assert label in english, f"{path}: {label!r} is not on the English page, so the check proves nothing"
+        assert label not in dutch, f"{path}: {label!r} is still English on the Dutch page"
+    for label in labels_nl:
+        assert label in dutch, f"{path}: {label!r} is missing on the Dutch page"
+
+
+def test_the_alerts_panel_on_the_board_follows_the_page_s_language(alerting: TestClient, db: Database) -> None:
+    key = api_key_for(db, "technician")
+    dutch = visible(get(alerting, "/board", key, **DUTCH))
+    assert "1 actief · 0 bevestigd" in dutch and "Alle waarschuwingen en hun geschiedenis" in dutch
+    assert "1 firing · 0 acknowledged" in visible(get(alerting, "/board", key, **ENGLISH))
+
+
+def test_silence_problems_and_password_rules_are_told_in_the_page_s_language(
+    alerting: TestClient, db: Database
+) -> None:
+    with db.session() as session:
+        user = create_user(session, email="mia@example.test", role=Role.ADMIN, now=NOW, password=PASSWORD)
+        user.language = "nl"
+    signed_in(alerting, "mia@example.test")
+    form = {"rule": "nope", "end": "2026-11-18T12:00", "comment": "Onderhoud"}
+    refused = alerting.post("/alerts/silences", data=form, headers={**ORIGIN, **ENGLISH})
+    assert refused.status_code == 400 and "Er is geen regel &#39;nope&#39;; bekend zijn: p1." in refused.text
+    weak = alerting.post("/account/password", data={"current": PASSWORD, "new": "short", "repeat": "short"},
+                         headers={**ORIGIN, **ENGLISH})  # fmt: skip
+    assert weak.status_code == 400 and "Het wachtwoord moet minstens 10 tekens lang zijn." in weak.text
+    new_user = {"email": "tom@example.test", "role": "technician", "password": "aaaaaaaaaaaa"}
+    one_letter = alerting.post("/admin/users", data=new_user, headers={**ORIGIN, **ENGLISH})
+    assert one_letter.status_code == 400 and "Het wachtwoord heeft meer verschillende tekens nodig." in one_letter.text
+    api = alerting.post("/api/dashboard/alert-silences", json={**form, "end": "2026-11-18T12:00:00+00:00"},
+                        headers={**ORIGIN, **DUTCH})  # fmt: skip
+    assert api.status_code == 400 and "There is no rule 'nope'; known: p1." in api.text  # the JSON API stays English

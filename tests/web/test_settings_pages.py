@@ -154,3 +154,23 @@ def test_a_failed_first_sync_reports_the_reason(db: Database, client: TestClient
         mark_failed(session, row.id, at=utcnow(), reason=reason, permanent=True)
     state = client.get("/api/settings/sources/fs/sync").json()
     assert (state["state"], state["error"], state["stored"]) == ("failed", reason, 0)
+    assert state["explanation"] == (
+        "Freshservice refused the API key (401): check the key under Profile settings."
+    )  # what the first-sync page shows, rather than the vendor's raw answer
+
+
+def test_a_sync_running_in_a_worker_process_is_shown_without_a_count_this_process_cannot_know(
+    db: Database, client: TestClient
+) -> None:
+    from datetime import timedelta
+
+    from deskpulse.connectors.freshservice.settings import FreshserviceSettings
+    from deskpulse.store.sources import ensure_source, try_lease
+
+    client.post("/setup/source", data=FS_FORM, headers=SAME_SITE)
+    now = utcnow()
+    with db.session() as session:
+        row = ensure_source(session, FreshserviceSettings(name="fs", base_url="http://fs.test/api/v2", api_key="k"))
+        assert try_lease(session, row.id, "worker-b:42", now=now, until=now + timedelta(minutes=5), due_only=False)
+    state = client.get("/api/settings/sources/fs/sync").json()
+    assert (state["state"], state["fetched"], state["countsLive"]) == ("syncing", None, False)

@@ -107,3 +107,10 @@ def test_each_slide_mistake_gets_a_sentence(tmp_path: Path, slide: str, sentence
 def test_stale_minutes_must_be_positive(tmp_path: Path) -> None:
     text = '[[tv.playlists]]\nname = "x"\nstale_minutes = 0\nslides = [{ board = "summary" }]\n'
     assert "stale_minutes" in refused(tmp_path, text)
+
+
+def test_a_playlist_may_name_its_screen_s_language_and_only_one_deskpulse_speaks(tmp_path: Path) -> None:
+    loaded = load(tmp_path, '[[tv.playlists]]\nname = "lobby"\nlanguage = "nl"\nslides = [{ board = "summary" }]\n')
+    assert loaded.tv.playlist("lobby").language == "nl"
+    message = refused(tmp_path, '[[tv.playlists]]\nname = "lobby"\nlanguage = "fr"\nslides = [{ board = "summary" }]\n')
+    assert "tv.playlists.0.language: Input should be 'en' or 'nl'" in message

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from deskpulse.alerts.channels import SendResult, send
 from deskpulse.alerts.delivery import HTTP_TIMEOUT_SECONDS, DeliverySettings
+from deskpulse.alerts.email_notice import recipient_languages
 from deskpulse.alerts.outbox import PENDING
 from deskpulse.alerts.payloads import Notice
-from deskpulse.alerts.settings import AlertsConfig
+from deskpulse.alerts.settings import AlertsConfig, EmailChannel
+from deskpulse.sentences import N_, Sentence
 from deskpulse.store.alerts_tables import AlertDeliveryRow, AlertOutboxRow
 from deskpulse.store.db import Database
 
@@ -74,6 +76,11 @@ def channel_health(session: Session, alerts: AlertsConfig) -> list[ChannelHealth
     return out
 
 
+def _languages(db: Database, addresses: list[str]) -> dict[str, str]:
+    with db.session() as session:
+        return recipient_languages(session, addresses)
+
+
 async def test_channel(
     db: Database, settings: DeliverySettings, name: str, now: datetime, *, client: httpx2.AsyncClient | None = None,
     by: str | None = None,
@@ -82,15 +89,21 @@ async def test_channel(
     channel = settings.alerts.channel(name)
     if channel is None:
         raise UnknownChannel(f"There is no alert channel called {name!r}.")
-    who = f" by {by}" if by else ""
+    title = Sentence(N_("Test notification for %(name)s"), {"name": name})
+    values = {"type": channel.type, "name": name, "by": by}
+    message = Sentence(N_("This is a test of the %(type)s channel %(name)s, sent from deskpulse by %(by)s. No action "
+                          "needed.") if by else N_("This is a test of the %(type)s channel %(name)s, sent from "
+                          "deskpulse. No action needed."), values)  # fmt: skip
     notice = Notice(
-        kind=TEST_KIND, title=f"Test notification for {name}", severity="info", level=1, state="test", at=now,
-        message=f"This is a test of the {channel.type} channel {name}, sent from deskpulse{who}. No action needed.",
-        url=settings.absolute("/"),
+        kind=TEST_KIND, title=str(title), severity="info", level=1, state="test", at=now, message=str(message),
+        url=settings.absolute("/"), sentences=(title, message),
     )  # fmt: skip
+    languages: dict[str, str] = {}
+    if isinstance(channel, EmailChannel):
+        languages = await asyncio.to_thread(_languages, db, channel.to)
     http = client or httpx2.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS)
     try:
-        result = await send(channel, notice, smtp=settings.smtp, client=http, now=now)
+        result = await send(channel, notice, smtp=settings.smtp, client=http, now=now, languages=languages)
     finally:
         if client is None:
             await http.aclose()

@@ -7,21 +7,15 @@ SMTP setup); anything else is retried with backoff, honouring ``Retry-After``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosmtplib
 import httpx2
 
-from deskpulse.alerts.payloads import (
-    SIGNATURE_HEADER,
-    Notice,
-    email_text,
-    signature,
-    slack_payload,
-    teams_payload,
-    webhook_body,
-)
+from deskpulse.alerts.email_notice import by_language, email_text
+from deskpulse.alerts.payloads import SIGNATURE_HEADER, Notice, signature, slack_payload, teams_payload, webhook_body
 from deskpulse.alerts.settings import EmailChannel, SlackChannel, TeamsChannel, WebhookChannel
 from deskpulse.auth.mail import build_message
 from deskpulse.config import SmtpConfig
@@ -45,13 +39,24 @@ class SendResult:
     retry_after: float | None = None
 
 
-async def send_email(channel: EmailChannel, notice: Notice, smtp: SmtpConfig) -> SendResult:
-    """One message to every address of the channel through the ``[smtp]`` server."""
+async def send_email(
+    channel: EmailChannel, notice: Notice, smtp: SmtpConfig, languages: Mapping[str, str] | None = None
+) -> SendResult:
+    """One message per language through the ``[smtp]`` server, each to the channel's addresses that read it
+    (``languages``: lower-case address -> a user's language; others get the channel's language, else English)."""
     if not smtp.enabled:
         return SendResult(False, error="E-mail is not configured: set [smtp] host.", permanent=True)
-    subject, text = email_text(notice)
+    result = SendResult(True)
+    for language, addresses in by_language(channel, languages or {}).items():
+        result = await _send_one(smtp, addresses, *email_text(notice, language))
+        if not result.ok:
+            return result
+    return result
+
+
+async def _send_one(smtp: SmtpConfig, addresses: list[str], subject: str, text: str) -> SendResult:
     try:
-        message = build_message(smtp, ", ".join(channel.to), subject, text)
+        message = build_message(smtp, ", ".join(addresses), subject, text)
     except ValueError as exc:
         return SendResult(False, error=f"The e-mail could not be composed: {exc}.", permanent=True)
     try:
@@ -96,12 +101,14 @@ async def _post(client: httpx2.AsyncClient, url: str, content: bytes | None, jso
 
 
 async def send(
-    channel: AnyChannel, notice: Notice, *, smtp: SmtpConfig, client: httpx2.AsyncClient, now: datetime
-) -> SendResult:
-    """Deliver ``notice`` to ``channel`` once; never raises for delivery problems."""
+    channel: AnyChannel, notice: Notice, *, smtp: SmtpConfig, client: httpx2.AsyncClient, now: datetime,
+    languages: Mapping[str, str] | None = None,
+) -> SendResult:  # fmt: skip
+    """Deliver ``notice`` to ``channel`` once; never raises for delivery problems. ``languages`` (lower-case
+    address -> language) chooses the language of e-mails; the other channels stay English."""
     headers = {"User-Agent": USER_AGENT}
     if isinstance(channel, EmailChannel):
-        return await send_email(channel, notice, smtp)
+        return await send_email(channel, notice, smtp, languages)
     if isinstance(channel, SlackChannel):
         return await _post(client, channel.url, None, slack_payload(notice), headers, now)
     if isinstance(channel, TeamsChannel):

@@ -19,9 +19,10 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from deskpulse.alerts.channels import SendResult, send
+from deskpulse.alerts.email_notice import recipient_languages
 from deskpulse.alerts.outbox import FAILED, PENDING, SENT, WRITEBACK, record_event
 from deskpulse.alerts.payloads import Notice
-from deskpulse.alerts.settings import AlertsConfig
+from deskpulse.alerts.settings import AlertsConfig, EmailChannel
 from deskpulse.alerts.writeback import Writer, record_write, update_for
 from deskpulse.config import SmtpConfig
 from deskpulse.connectors.writeback import TicketUpdate, WriteOutcome, WriteResult
@@ -72,6 +73,7 @@ class _Claimed:
     notice: Notice
     writeback: dict[str, object] | None
     ticket: _Ticket | None
+    languages: dict[str, str]  # e-mail: lower-case address -> the language of the user it belongs to
 
 
 @dataclass(slots=True)
@@ -109,7 +111,10 @@ def _claimed(session: Session, row: AlertOutboxRow, alert: AlertRow, settings: D
     )  # fmt: skip
     wb = alert.policy.get("writeback") if row.kind == WRITEBACK else None
     ticket = _ticket(session, alert.ticket_id) if row.kind == WRITEBACK else None
-    return _Claimed(row.id, alert.id, alert.rule_id, row.channel, row.kind, row.attempts + 1, notice, wb, ticket)
+    channel = settings.alerts.channel(row.channel)
+    languages = recipient_languages(session, channel.to) if isinstance(channel, EmailChannel) else {}
+    return _Claimed(row.id, alert.id, alert.rule_id, row.channel, row.kind, row.attempts + 1, notice, wb, ticket,
+                    languages)  # fmt: skip
 
 
 def claim(db: Database, settings: DeliverySettings, owner: str, now: datetime, limit: int) -> list[_Claimed]:
@@ -218,7 +223,7 @@ async def _deliver_one(
     channel = settings.alerts.channel(item.channel)
     if channel is None:
         return SendResult(False, error=f"Channel {item.channel} is no longer configured.", permanent=True), None
-    return await send(channel, item.notice, smtp=settings.smtp, client=http, now=now), None
+    return await send(channel, item.notice, smtp=settings.smtp, client=http, now=now, languages=item.languages), None
 
 
 async def deliver_outbox(

@@ -1,5 +1,6 @@
-"""What a notice says, shaped for each channel: e-mail text, Slack blocks, a Teams Adaptive Card, and the
-JSON (with its HMAC-SHA256 signature) of the generic webhook. Pure functions."""
+"""What a notice says, shaped for the machine-readable channels: Slack blocks, a Teams Adaptive Card, and the
+JSON (with its HMAC-SHA256 signature) of the generic webhook. Pure functions; these stay English (the e-mail,
+written for people, follows its reader's language: alerts/email_notice.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from deskpulse.sentences import Sentence
 
 SIGNATURE_HEADER = "X-Deskpulse-Signature"
 _PREFIX = {"fired": "", "repeated": "Still firing: ", "resolved": "Resolved: ", "test": "Test: "}
@@ -33,6 +36,9 @@ class Notice:
     subject: str | None = None
     client: str | None = None
     fired_at: datetime | None = None
+    # Title and message as translatable sentences when deskpulse wrote them itself (test notices); e-mails use
+    # them in the reader's language. Alert titles and messages are stored English text.
+    sentences: tuple[Sentence, Sentence] | None = None
 
     @property
     def headline(self) -> str:
@@ -119,13 +125,3 @@ def signature(secret: str, body: bytes) -> str:
 def verify(secret: str, body: bytes, header: str | None) -> bool:
     """True when ``header`` is the signature of ``body`` (constant-time; for receivers and tests)."""
     return header is not None and hmac.compare_digest(signature(secret, body), header)
-
-
-def email_text(notice: Notice) -> tuple[str, str]:
-    """The subject and plain-text body of the e-mail."""
-    lines = [notice.message, "", f"Severity: {notice.severity}", f"Level: {notice.level}", f"State: {notice.state}"]
-    if notice.rule_id:
-        lines.append(f"Rule: {notice.rule_id}")
-    if notice.url:
-        lines += ["", f"Open: {notice.url}"]
-    return f"[{notice.severity}] {notice.headline}", "\n".join(lines) + "\n"

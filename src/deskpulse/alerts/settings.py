@@ -31,6 +31,8 @@ class EmailChannel(_Model):
     type: Literal["email"]
     name: str = Field(pattern=NAME_PATTERN)
     to: list[str] = Field(min_length=1, max_length=50)
+    # The language of addresses that are not a deskpulse user with a language of their own (default English).
+    language: str | None = None
 
     @field_validator("to")
     @classmethod
@@ -39,6 +41,15 @@ class EmailChannel(_Model):
         if bad:
             raise ValueError(f"these are not e-mail addresses (one address per entry): {', '.join(map(repr, bad))}")
         return [a.strip() for a in value]
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        from deskpulse.web.i18n import LANGUAGES  # the web layer owns the catalogs; imported when a channel names one
+
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"deskpulse speaks {', '.join(map(repr, LANGUAGES))}; got {value!r}")
+        return value
 
 
 class SlackChannel(_Model):

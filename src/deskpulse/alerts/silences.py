@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from deskpulse.alerts.settings import Silence
+from deskpulse.sentences import N_, Sentence
 from deskpulse.store.alerts_tables import AlertSilenceRow
 
 # Expired and ended silences stay listed this long; older ones remain in the store as history.
@@ -52,28 +53,46 @@ def stored_silences(session: Session, now: datetime) -> list[Silence]:
     return [_as_silence(row) for row in rows]
 
 
+# Per filter: the sentence when the name is unknown, with the known names / when none is configured.
+_UNKNOWN = {
+    "rule": (N_("There is no rule %(name)s; known: %(known)s."), N_("There is no rule %(name)s; there are none.")),
+    "client": (
+        N_("There is no client %(name)s; known: %(known)s."), N_("There is no client %(name)s; none is configured."),
+    ),
+    "source": (
+        N_("There is no source %(name)s; known: %(known)s."), N_("There is no source %(name)s; none is configured."),
+    ),
+}  # fmt: skip
+_NEEDS_OFFSET = {
+    "start": N_("The start needs a time zone offset, e.g. 2026-11-18T22:00:00+01:00."),
+    "end": N_("The end needs a time zone offset, e.g. 2026-11-18T22:00:00+01:00."),
+}
+
+
 def problems_with(
     request: SilenceRequest, now: datetime, *, rules: Iterable[str], clients: Iterable[str], sources: Iterable[str]
-) -> list[str]:
-    """Sentences on why ``request`` cannot be saved (unknown names, a time range that is over or reversed)."""
+) -> list[Sentence]:
+    """Sentences on why ``request`` cannot be saved (unknown names, a time range that is over or reversed);
+    ``str()`` of each is English, pages translate them."""
     problems = []
     for what, value, known in (("rule", request.rule, rules), ("client", request.client, clients),
                                ("source", request.source, sources)):  # fmt: skip
         names = sorted(set(known))
         if value is not None and value not in names:
-            problems.append(f"There is no {what} {value!r}; known: {', '.join(names) or 'none'}.")
+            listed, empty = _UNKNOWN[what]
+            problems.append(Sentence(listed if names else empty, {"name": repr(value), "known": ", ".join(names)}))
     for label, moment in (("start", request.start), ("end", request.end)):
         if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
-            problems.append(f"The {label} needs a time zone offset, e.g. 2026-11-18T22:00:00+01:00.")
+            problems.append(Sentence(_NEEDS_OFFSET[label]))
     if not problems:
         if request.end <= now:
-            problems.append("That time range is already over; a silence must end in the future.")
+            problems.append(Sentence(N_("That time range is already over; a silence must end in the future.")))
         elif request.start is not None and request.end <= request.start:
-            problems.append("A silence must end after it starts.")
+            problems.append(Sentence(N_("A silence must end after it starts.")))
     if not request.comment.strip():
-        problems.append("Say why in a comment: the people who get no notifications will want to know.")
+        problems.append(Sentence(N_("Say why in a comment: the people who get no notifications will want to know.")))
     elif len(request.comment.strip()) > COMMENT_MAX:
-        problems.append(f"Keep the comment to {COMMENT_MAX} characters.")
+        problems.append(Sentence(N_("Keep the comment to %(max)d characters."), {"max": COMMENT_MAX}))
     return problems
 
 

@@ -15,6 +15,8 @@ from deskpulse.store.auth_tables import KioskLinkRow
 from deskpulse.store.clients import client_ids
 
 BOARDS = ("dashboard",)
+# A board "tv:<playlist>" limits a link to that TV playlist (its page and its data), nothing else.
+TV_PREFIX = "tv:"
 
 
 class KioskError(ValueError):
@@ -26,9 +28,11 @@ def create(
     now: datetime,
 ) -> tuple[KioskLinkRow, str]:  # fmt: skip
     """Create a link; returns (row, secret for the URL)."""
-    unknown = sorted(set(boards) - set(BOARDS))
+    unknown = sorted(b for b in set(boards) - set(BOARDS) if not (b.startswith(TV_PREFIX) and b[len(TV_PREFIX) :]))
     if not boards or unknown:
-        raise KioskError(f"Boards must be among {', '.join(BOARDS)}; got {', '.join(boards) or 'none'}.")
+        raise KioskError(
+            f"Boards must be among {', '.join(BOARDS)} or {TV_PREFIX}<playlist>; got {', '.join(boards) or 'none'}."
+        )
     keys = list(clients) if clients else None
     if keys is not None and sorted(set(keys) - set(client_ids(session, keys))):
         raise KioskError("Unknown client in the kiosk link.")
@@ -40,6 +44,20 @@ def create(
     session.add(row)
     session.flush()
     return row, issued.value
+
+
+def tv_only(boards: Sequence[str]) -> frozenset[str] | None:
+    """The TV playlists a link is limited to; None for a link that opens the dashboard (which already reads the
+    numbers of every board, so it opens every playlist too, as it always has)."""
+    if "dashboard" in boards:
+        return None
+    return frozenset(b[len(TV_PREFIX) :] for b in boards if b.startswith(TV_PREFIX))
+
+
+def opens_playlist(boards: Sequence[str], playlist: str) -> bool:
+    """True when a link with ``boards`` may show TV playlist ``playlist``."""
+    limited = tv_only(boards)
+    return limited is None or playlist in limited
 
 
 def find(session: Session, secret: str) -> KioskLinkRow | None:

@@ -5,25 +5,33 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from deskpulse.sentences import N_, Sentence
+
 _hasher = PasswordHasher()
 # A hash of a random password, verified when the account does not exist, so timing does not reveal accounts.
 _DUMMY = _hasher.hash("deskpulse-no-such-account-placeholder")
 
 
 class PasswordPolicyError(ValueError):
-    """The password does not meet the policy; the message says which rule."""
+    """The password does not meet the policy; the message says which rule (English; ``sentence`` translates)."""
+
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(str(sentence))
+        self.sentence = sentence
 
 
 def check_policy(password: str, *, min_length: int, email: str = "") -> None:
     """Raise PasswordPolicyError with a sentence when ``password`` is too weak."""
     if len(password) < min_length:
-        raise PasswordPolicyError(f"The password must be at least {min_length} characters long.")
+        raise PasswordPolicyError(
+            Sentence(N_("The password must be at least %(min_length)d characters long."), {"min_length": min_length})
+        )
     if len(password) > 1024:
-        raise PasswordPolicyError("The password must be at most 1024 characters long.")
+        raise PasswordPolicyError(Sentence(N_("The password must be at most 1024 characters long.")))
     if email and password.strip().lower() == email.strip().lower():
-        raise PasswordPolicyError("The password must not be the e-mail address.")
+        raise PasswordPolicyError(Sentence(N_("The password must not be the e-mail address.")))
     if len(set(password)) < 4:
-        raise PasswordPolicyError("The password needs more different characters.")
+        raise PasswordPolicyError(Sentence(N_("The password needs more different characters.")))
 
 
 def hash_password(password: str) -> str:

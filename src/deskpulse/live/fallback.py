@@ -16,6 +16,7 @@ import logging
 from deskpulse.live.hub import Hub
 from deskpulse.live.watch import INTERVAL_SECONDS, StoreWatch
 from deskpulse.store.db import Database
+from deskpulse.store.outage import log_failure
 
 log = logging.getLogger(__name__)
 BASELINE_SECONDS = 5.0
@@ -49,8 +50,8 @@ class StoreFallback:
                 if not self.redis_up:
                     for event in events:
                         self.hub.publish(event)
-            except Exception:  # a store hiccup must not end live updates for good
-                log.exception("live store fallback failed; retrying")
+            except Exception as exc:  # a store hiccup must not end live updates for good
+                log_failure(log, "live store fallback failed; retrying", exc)
             self._changed.clear()
             wait = BASELINE_SECONDS if self.redis_up else INTERVAL_SECONDS
             with contextlib.suppress(TimeoutError):

@@ -18,6 +18,7 @@ from deskpulse.live.events import EVERYONE, LiveEvent
 from deskpulse.live.hub import Hub
 from deskpulse.live.service import ticket_events
 from deskpulse.store.db import Database
+from deskpulse.store.outage import log_failure
 from deskpulse.store.tables import SourceRow, TicketRow
 from deskpulse.store.uptime_monitoring import MONITORING_KINDS
 
@@ -71,7 +72,7 @@ class StoreWatch:
             try:
                 for event in await asyncio.to_thread(self.poll):
                     self.hub.publish(event)
-            except Exception:  # a store hiccup must not end live updates for good
-                log.exception("live store watch failed; retrying")
+            except Exception as exc:  # a store hiccup must not end live updates for good
+                log_failure(log, "live store watch failed; retrying", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=INTERVAL_SECONDS)

@@ -17,13 +17,16 @@ from sqlalchemy import select
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.reports import build
+from deskpulse.reports.out_files import OutFilesError, write_report_files
 from deskpulse.reports.outputs import build_outputs, file_stem
 from deskpulse.reports.runs import DONE, RunRefused, create_run, done_run, execute_run, recipients_of, sender_of
 from deskpulse.reports.sending import SENT, SendRefused, send_run
 from deskpulse.store.db import Database
+from deskpulse.store.outage import store_outage
 from deskpulse.store.report_tables import ReportRunRow, ReportSendRow
 
 BUILT, SKIPPED, FAILED, DRY = "built", "skipped", "failed", "dry run"
+AGAIN = "Run the command again once it is fixed: what is done already is not built or sent twice."
 
 
 @dataclass(slots=True)
@@ -50,11 +53,16 @@ class BatchOptions:
 
 
 def _write(out: Path, stem: str, html: bytes, pdf: bytes | None, eml: bytes) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.html").write_bytes(html)
-    (out / f"{stem}.eml").write_bytes(eml)
-    if pdf is not None:
-        (out / f"{stem}.pdf").write_bytes(pdf)
+    write_report_files(out, stem, {"html": html, "pdf": pdf, "eml": eml})
+
+
+def _write_run(db: Database, run_id: int, out: Path, stem: str) -> None:
+    """The stored outputs of done run ``run_id`` into ``out`` (``OutFilesError`` when they cannot be written)."""
+    with db.session() as session:
+        run = session.get(ReportRunRow, run_id)
+        assert run is not None and run.html is not None and run.eml is not None
+        html, pdf, eml = run.html, run.pdf, run.eml
+    _write(out, stem, html, pdf, eml)
 
 
 def _dry(db: Database, config: Config, client: str, opts: BatchOptions, now: datetime) -> BatchItem:
@@ -103,6 +111,8 @@ async def run_client(
                                                              created_by=opts.created_by)  # fmt: skip
         if existing is not None:
             item = BatchItem(client, SKIPPED, run_id)
+            if opts.out is not None:  # e.g. the disk was full the first time: the files come from the store
+                await asyncio.to_thread(_write_run, db, existing.id, opts.out, f"report-{client}-{period.key}")
             if opts.send and not _was_sent(db, existing.id):
                 # Built by an earlier, interrupted batch but never delivered: deliver it now.
                 await _send(db, config, existing.id, opts, item, clock)
@@ -112,17 +122,21 @@ async def run_client(
         with db.session() as session:
             run = session.get(ReportRunRow, run_id)
             assert run is not None
-            error, stem = run.error, f"report-{client}-{period.key}"
-            files = (run.html, run.pdf, run.eml)
+            error = run.error
         if status != DONE:
             return BatchItem(client, FAILED, run_id, error=error)
-        if opts.out is not None and files[0] is not None and files[2] is not None:
-            _write(opts.out, stem, files[0], files[1], files[2])
+        if opts.out is not None:
+            try:
+                await asyncio.to_thread(_write_run, db, run_id, opts.out, f"report-{client}-{period.key}")
+            except OutFilesError as exc:  # built and stored, not sent: the next run writes the files, then sends
+                return BatchItem(client, FAILED, run_id, error=f"{exc} {AGAIN}")
         item = BatchItem(client, BUILT, run_id)
         if opts.send:
             await _send(db, config, run_id, opts, item, clock)
         return item
-    except (build.PeriodError, RunRefused, SendRefused, build.FiguresUnavailable) as exc:
+    except (build.PeriodError, RunRefused, SendRefused, build.FiguresUnavailable, OutFilesError) as exc:
         return BatchItem(client, FAILED, error=str(exc))
     except Exception as exc:  # one client's surprise must not stop the others
+        if (outage := store_outage(exc)) is not None:
+            return BatchItem(client, FAILED, error=f"{outage}: the report was not saved. {AGAIN}")
         return BatchItem(client, FAILED, error=f"{type(exc).__name__}: {exc}")

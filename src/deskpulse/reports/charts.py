@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
 from typing import Any, Literal
 
 from deskpulse.web.charts import SCHEMA
 from deskpulse.web.charts import _config as dashboard_config  # the dashboard's theme, so both look alike
+from deskpulse.web.i18n import Translator, translator_for
 
 log = logging.getLogger(__name__)
 Format = Literal["svg", "png"]
@@ -24,14 +24,14 @@ class ChartsUnavailable(RuntimeError):
     """vl-convert cannot be used here; the message says why in a sentence."""
 
 
-def daily_spec(daily: list[dict[str, Any]], t: Callable[..., str], colours: tuple[str, str]) -> dict[str, Any]:
-    """Opened and resolved tickets per local day of the period, as two lines."""
-    opened, resolved = t("opened"), t("resolved")
+def daily_spec(daily: list[dict[str, Any]], _: Translator, colours: tuple[str, str]) -> dict[str, Any]:
+    """Opened and resolved tickets per local day of the period, as two lines (series named by ``_``)."""
+    opened, resolved = _("Opened"), _("Resolved")
     rows = [{"date": str(d["date"]), opened: int(d.get("opened") or 0), resolved: int(d.get("resolved") or 0)}
             for d in daily]  # fmt: skip
     return {
         "$schema": SCHEMA,
-        "description": t("daily"),
+        "description": _("Tickets per day"),
         "width": WIDTH,
         "height": HEIGHT,
         "data": {"values": rows},
@@ -46,7 +46,7 @@ def daily_spec(daily: list[dict[str, Any]], t: Callable[..., str], colours: tupl
                 "title": None,
                 "axis": {"format": "%-d", "labelOverlap": True},
             },
-            "y": {"field": "count", "type": "quantitative", "title": t("count"), "axis": {"tickMinStep": 1}},
+            "y": {"field": "count", "type": "quantitative", "title": _("Tickets"), "axis": {"tickMinStep": 1}},
             "color": {
                 "field": "series",
                 "type": "nominal",
@@ -59,7 +59,7 @@ def daily_spec(daily: list[dict[str, Any]], t: Callable[..., str], colours: tupl
     }
 
 
-def breakdown_spec(rows: list[dict[str, Any]], title: str, t: Callable[..., str], colour: str) -> dict[str, Any]:
+def breakdown_spec(rows: list[dict[str, Any]], title: str, _: Translator, colour: str) -> dict[str, Any]:
     """Horizontal bars of ``{name, count}`` rows, largest first."""
     values = [{"name": str(r["name"]), "count": int(r["count"])} for r in rows]
     return {
@@ -71,19 +71,21 @@ def breakdown_spec(rows: list[dict[str, Any]], title: str, t: Callable[..., str]
         "mark": {"type": "bar", "color": colour, "cornerRadiusEnd": 2},
         "encoding": {
             "y": {"field": "name", "type": "nominal", "title": None, "sort": "-x"},
-            "x": {"field": "count", "type": "quantitative", "title": t("count"), "axis": {"tickMinStep": 1}},
+            "x": {"field": "count", "type": "quantitative", "title": _("Tickets"), "axis": {"tickMinStep": 1}},
         },
         "config": dashboard_config("light"),
     }
 
 
-def report_specs(doc: dict[str, Any], t: Callable[..., str], colours: tuple[str, str]) -> dict[str, dict[str, Any]]:
-    """The specs of one figures document by chart name; charts without data are left out."""
+def report_specs(doc: dict[str, Any], language: str, colours: tuple[str, str]) -> dict[str, dict[str, Any]]:
+    """The specs of one figures document by chart name, titled in ``language``; charts without data are left
+    out."""
+    _ = translator_for(language)
     specs: dict[str, dict[str, Any]] = {}
     if doc.get("daily"):
-        specs["daily"] = daily_spec(doc["daily"], t, colours)
+        specs["daily"] = daily_spec(doc["daily"], _, colours)
     if doc.get("by_priority"):
-        specs["by_priority"] = breakdown_spec(doc["by_priority"], t("by_priority"), t, colours[0])
+        specs["by_priority"] = breakdown_spec(doc["by_priority"], _("By priority"), _, colours[0])
     return specs
 
 

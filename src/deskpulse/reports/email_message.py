@@ -53,7 +53,6 @@ def compose(
     message["Subject"] = subject_line(doc, config, language)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=domain)
-    message["Content-Language"] = language
     message.set_content(render_text(doc, config, language))
     message.add_alternative(html, subtype="html")
     html_part = message.get_body(preferencelist=("html",))
@@ -65,4 +64,6 @@ def compose(
         html_part.add_related(logo.data, maintype, subtype, cid=f"<{logo_cid}>", filename="logo")
     if pdf is not None:
         message.add_attachment(pdf, "application", "pdf", filename=filename)
+    # Last: set_content and the multipart conversions move or drop the Content-* headers set before them.
+    message["Content-Language"] = language
     return message

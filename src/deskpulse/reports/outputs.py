@@ -11,7 +11,6 @@ from deskpulse.reports.email_message import compose
 from deskpulse.reports.pdf import PdfUnavailable, html_to_pdf
 from deskpulse.reports.render import Charts, load_logo, render_html
 from deskpulse.reports.settings import ReportsConfig
-from deskpulse.reports.strings import translator
 
 
 @dataclass(slots=True)
@@ -35,9 +34,8 @@ def build_outputs(
 ) -> ReportOutputs:
     """Render ``doc`` in ``language`` to HTML, PDF and a ready-to-send e-mail (``BrandingError`` on a bad logo)."""
     notes: list[str] = []
-    t = translator(language)
     logo = load_logo(config)
-    specs = report_charts.report_specs(doc, t, (config.primary_colour, config.accent_colour))
+    specs = report_charts.report_specs(doc, language, (config.primary_colour, config.accent_colour))
     chart_note: str | None = None
     try:
         svgs = report_charts.render(specs, "svg")

@@ -1,7 +1,8 @@
 """One figures document -> the report's HTML (standalone, e-mail) and its plain text, from one template set.
 
 Templates live in ``web/templates/reports/`` and are auto-escaped: vendor text (subjects, names, comments) is
-printed as text, never as markup. The only markup passed in whole is the SVG that vl-convert drew.
+printed as text, never as markup. The only markup passed in whole is the SVG that vl-convert drew. Sentences
+come from the application's gettext catalogs in the report's language (``language`` in the context).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from deskpulse.reports import formatting
+from deskpulse.reports.period_names import period_label
 from deskpulse.reports.settings import ReportsConfig
-from deskpulse.reports.strings import period_label, translator
+from deskpulse.web.i18n import install_i18n, translator_for
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "reports"
 Mode = Literal["html", "pdf", "email"]
@@ -75,6 +77,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Times are printed by ``when`` in the client's zone; the zone given here only backs the unused web filters.
+    install_i18n(env, ZoneInfo("UTC"))
     return env
 
 
@@ -88,14 +92,16 @@ def _zone(doc: dict[str, Any]) -> ZoneInfo:
 def context(
     doc: dict[str, Any], config: ReportsConfig, language: str, *, mode: Mode, charts: Charts, logo: Logo | None
 ) -> dict[str, Any]:
-    """Everything a report template reads: the document, branding, strings and formatters bound to the language."""
+    """Everything a report template reads: the document, branding, and formatters bound to the language
+    (``language`` also picks the catalog of ``_()`` and ``{% trans %}``)."""
     zone = _zone(doc)
     lang = language
     return {
         "doc": doc,
         "mode": mode,
         "lang": lang,
-        "t": translator(lang),
+        "language": lang,
+        "page_counter": page_counter(lang),
         "period_label": period_label(doc.get("period") or {}, lang),
         "period_label_of": lambda p: period_label(p or {}, lang),
         "brand": config,
@@ -126,9 +132,25 @@ def render_text(doc: dict[str, Any], config: ReportsConfig, language: str) -> st
     return environment().get_template("report.txt").render(ctx)
 
 
+def page_counter(language: str) -> str:
+    """The CSS ``content`` of the PDF's page footer: ``"Page " counter(page) " of " counter(pages)`` in
+    ``language``, in the translation's own word order."""
+    _ = translator_for(language)
+    sentence = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for position, piece in enumerate(sentence.split("\x00")):
+        if position % 2:  # between two markers: a counter's name
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
+
+
 def subject_line(doc: dict[str, Any], config: ReportsConfig, language: str) -> str:
     """The e-mail subject, one line whatever the client's name holds."""
-    t = translator(language)
+    _ = translator_for(language)
     client = str((doc.get("client") or {}).get("name") or "")
-    text = t("subject_line", company=config.company_name, client=client, period=period_label(doc["period"], language))
+    period = period_label(doc["period"], language)
+    text = _("%(company)s: service report %(client)s, %(period)s", company=config.company_name, client=client,
+             period=period)  # fmt: skip
     return " ".join(text.split())

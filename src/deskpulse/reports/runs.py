@@ -23,6 +23,7 @@ from deskpulse.reports import build
 from deskpulse.reports.outputs import ReportOutputs, build_outputs
 from deskpulse.reports.render import BrandingError
 from deskpulse.store.db import Database
+from deskpulse.store.outage import store_outage
 from deskpulse.store.report_tables import ReportRunRow
 from deskpulse.store.tables import ClientRow
 
@@ -32,6 +33,7 @@ STATUSES = (QUEUED, RUNNING, DONE, FAILED)
 # A report builds in seconds: one still queued or running after this long lost its process (kill -9, restart).
 INTERRUPTED_AFTER = timedelta(minutes=10)
 INTERRUPTED = "Interrupted: the process building this report stopped before it finished. Build it again."
+SAVE_AGAIN = "Build it again once that is fixed."
 
 
 class RunRefused(ValueError):
@@ -150,7 +152,14 @@ def execute_run(db: Database, config: Config, run_id: int, *, clock: Callable[[]
     except Exception as exc:  # the run records it; the process goes on with the next run
         log.exception("report run %s failed", run_id)
         return _finish_failed(db, run_id, f"Building the report failed: {type(exc).__name__}: {exc}", clock())
-    return _finish_done(db, run_id, doc, outputs, clock(), details)
+    try:
+        return _finish_done(db, run_id, doc, outputs, clock(), details)
+    except Exception as exc:
+        if (outage := store_outage(exc)) is None:
+            raise
+        # Nothing of the outputs was stored (one transaction); a small write may still fit to say why.
+        log.warning("report run %s could not be saved: %s", run_id, outage)
+        return _finish_failed(db, run_id, f"{outage}: the report could not be saved. {SAVE_AGAIN}", clock())
 
 
 def _finish_done(

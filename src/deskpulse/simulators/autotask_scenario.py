@@ -94,6 +94,7 @@ class AutotaskScenario(TicketWorkload):
         custom_statuses: bool = True,
         sla_share: float = 0.7,
         now: datetime | None = None,
+        event_rate: float = 1.0,
     ) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
@@ -114,7 +115,8 @@ class AutotaskScenario(TicketWorkload):
         self.picklists = self._build_picklists()
         self._generate(active_tickets, history_days, completed_per_day, deleted_tickets)
         self._targets = {name: max(1, len(pool)) for name, pool in self._pools.items()}
-        peak_rate = completed_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL
+        # ``event_rate`` speeds up the live workload only (soak tests); the generated history stays the same.
+        peak_rate = completed_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL * event_rate
         self._events = ThinnedPoisson(self.rng, self._now, peak_rate)
 
     @classmethod

@@ -56,6 +56,7 @@ class FreshserviceScenario(TicketWorkload):
         resolved_per_day: int = 40,
         now: datetime | None = None,
         custom_statuses: bool = True,
+        event_rate: float = 1.0,
     ) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
@@ -83,7 +84,8 @@ class FreshserviceScenario(TicketWorkload):
         self._build_people(agents, groups, requesters, departments)
         self._generate(active_tickets, history_days)
         self._targets = {name: max(1, len(pool)) for name, pool in self._pools.items()}
-        peak_rate = resolved_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL
+        # ``event_rate`` speeds up the live workload only (soak tests); the generated history stays the same.
+        peak_rate = resolved_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL * event_rate
         self._events = ThinnedPoisson(self.rng, self._now, peak_rate)
 
     # ----------------------------------------------------------------- constructors

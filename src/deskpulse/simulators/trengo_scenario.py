@@ -49,6 +49,7 @@ class TrengoScenario(TicketLifecycle):
         closed_per_day: int = 40,
         now: datetime | None = None,
         naive_timezone: str = "UTC",
+        event_rate: float = 1.0,
     ) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
@@ -76,7 +77,8 @@ class TrengoScenario(TicketLifecycle):
         self._generate(open_tickets, history_days)
         self._target_unassigned = max(1, len(self._unassigned))
         self._target_assigned = max(1, len(self._assigned))
-        peak_rate = closed_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL
+        # ``event_rate`` speeds up the live workload only (soak tests); the generated history stays the same.
+        peak_rate = closed_per_day / DAY * self.shape.peak / self.shape.mean * W_TOTAL * event_rate
         self._events = ThinnedPoisson(self.rng, self._now, peak_rate)
 
     # ----------------------------------------------------------------- constructors

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from deskpulse.clock import utcnow
 from deskpulse.config import Config, TicketSource
@@ -29,6 +30,7 @@ from deskpulse.domain.tickets import StatusCategory, Ticket
 from deskpulse.store.attribution import reattribute_tickets
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
+from deskpulse.store.outage import store_outage
 from deskpulse.store.sources import ensure_source, mark_failed
 from deskpulse.store.tables import SourceRow, TicketRow
 from deskpulse.store.vendor_accounts import store_vendor_accounts
@@ -61,6 +63,8 @@ class CycleResult:
     permanent: bool = False
     directory_refreshed: bool = False
     swept_closed: bool = False
+    # False while the result could not be written on the source's row (the store was away).
+    recorded: bool = False
 
 
 @dataclass(slots=True)
@@ -141,11 +145,22 @@ class SyncEngine:
         except ConnectorError as exc:
             result.error, result.permanent = exc.message, exc.permanent
         except Exception as exc:  # a bug or a store outage must not kill the scheduler loop
-            log.exception("sync cycle of %s failed", self.source.name)
-            result.error = f"internal error: {type(exc).__name__}: {exc}"
+            if (outage := store_outage(exc)) is not None:
+                result.error = f"{outage}; nothing was written, the next cycle tries again."
+            else:
+                log.exception("sync cycle of %s failed", self.source.name)
+                result.error = f"internal error: {type(exc).__name__}: {exc}"
         result.seconds = time.perf_counter() - t0
         result.requests = self.connector.budget.requests_made - requests_before
-        await asyncio.to_thread(self._record_health, result)
+        try:
+            await asyncio.to_thread(self._record_health, result)
+        except Exception as exc:
+            if store_outage(exc) is None:
+                raise
+            # The store is away: the scheduler writes this result once it is back (``recorded`` stays False).
+            log.warning("the health of %s could not be recorded: %s", self.source.name, store_outage(exc))
+        else:
+            result.recorded = True
         return result
 
     def _incremental_due(self, state: SourceRow, now: datetime) -> bool:
@@ -299,22 +314,26 @@ class SyncEngine:
 
     def _record_health(self, result: CycleResult) -> None:
         with self.db.session() as session:
-            if not result.ok:
-                mark_failed(
-                    session,
-                    self.source_id,
-                    at=result.started_at,
-                    reason=result.error or "unknown error",
-                    permanent=result.permanent,
-                )
-            row = session.get(SourceRow, self.source_id)
-            if row is None:
-                return
-            row.last_attempt_at = result.started_at
-            row.last_cycle_seconds = result.seconds
-            row.last_cycle_requests = result.requests
-            if isinstance(self.connector, ReportsWarnings):
-                found = self.connector.take_warnings()
-                row.warnings = "\n".join(found)[:4000] if found else None
-            row.budget_limit = self.connector.budget.vendor_limit
-            row.budget_remaining = self.connector.budget.remaining
+            self.record_health(session, result)
+
+    def record_health(self, session: Session, result: CycleResult) -> None:
+        """Write ``result`` on the source's row (a failure marks it stale with the reason), in ``session``."""
+        if not result.ok:
+            mark_failed(
+                session,
+                self.source_id,
+                at=result.started_at,
+                reason=result.error or "unknown error",
+                permanent=result.permanent,
+            )
+        row = session.get(SourceRow, self.source_id)
+        if row is None:
+            return
+        row.last_attempt_at = result.started_at
+        row.last_cycle_seconds = result.seconds
+        row.last_cycle_requests = result.requests
+        if isinstance(self.connector, ReportsWarnings):
+            found = self.connector.take_warnings()
+            row.warnings = "\n".join(found)[:4000] if found else None
+        row.budget_limit = self.connector.budget.vendor_limit
+        row.budget_remaining = self.connector.budget.remaining

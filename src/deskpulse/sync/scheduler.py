@@ -17,6 +17,7 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config, TicketSource
 from deskpulse.connectors.protocol import Connector, Progress
 from deskpulse.store.db import Database
+from deskpulse.store.outage import log_failure, store_outage
 from deskpulse.store.sources import release_lease, try_lease
 from deskpulse.store.tables import SourceRow
 from deskpulse.sync.cycle_log import log_cycle
@@ -93,6 +94,8 @@ class Scheduler:
         self.connector_factory = connector_factory
         # Tickets fetched so far by a running cycle, per source (the first-sync page shows it).
         self.fetched: dict[str, int] = {}
+        # Cycle results the store could not take (it was away), written at the source's next claim.
+        self._unrecorded: dict[str, CycleResult] = {}
 
     async def follow_settings(self) -> None:
         """Match the engines to the effective configuration: new sources start, changed ones restart with their
@@ -101,8 +104,8 @@ class Scheduler:
             return
         try:
             config = await asyncio.to_thread(self.refresh)
-        except Exception:  # a bad saved setting must not stop the sources that still work
-            log.exception("reading the settings saved in the browser failed; keeping the current sources")
+        except Exception as exc:  # a bad saved setting must not stop the sources that still work
+            log_failure(log, "reading the settings saved in the browser failed; keeping the current sources", exc)
             return
         if config is self.config:
             return
@@ -143,27 +146,52 @@ class Scheduler:
         engine = self.engines[name]
         now = self.clock()
         lease_for = lease_length(engine.source, self.config)
-        with self.db.session() as session:
-            claimed = try_lease(
-                session, engine.source_id, self.owner, now=now, until=now + lease_for, due_only=respect_schedule
-            )
-            if not claimed:
-                row = session.get(SourceRow, engine.source_id)
-                shared = row.next_run_at if row is not None else None
-                retry = now + timedelta(seconds=min(engine.source.poll_seconds, 30.0))
-                self._next_run[name] = shared if shared is not None and shared > now else retry
+        retry = now + timedelta(seconds=min(engine.source.poll_seconds, 30.0))
+        missed = self._unrecorded.get(name)
+
+        def claim() -> bool:
+            with self.db.session() as session:
+                claimed = try_lease(
+                    session, engine.source_id, self.owner, now=now, until=now + lease_for, due_only=respect_schedule
+                )
+                if not claimed:
+                    row = session.get(SourceRow, engine.source_id)
+                    shared = row.next_run_at if row is not None else None
+                    self._next_run[name] = shared if shared is not None and shared > now else retry
+                    return False
+                if missed is not None:  # a cycle that ended while the store was away: its line and stale mark
+                    self._record(session, engine, missed)
+            return True
+
+        def finish(result: CycleResult | None) -> None:
+            with self.db.session() as session:
+                if result is not None:
+                    self._schedule_next(session, engine, result)
+                    log_cycle(session, engine.source_id, result)
+                release_lease(session, engine.source_id, self.owner)
+
+        # Both in a worker thread: in `serve` the web requests hold pooled connections and give them back through
+        # the event loop, so waiting for one on the loop stalls every request until the pool times out.
+        try:
+            if not await asyncio.to_thread(claim):
                 return None
+        except Exception as exc:
+            self._store_away(name, exc, retry)
+            return None
+        self._unrecorded.pop(name, None)
         result: CycleResult | None = None
         try:
             result = await engine.run_cycle(progress)
         finally:
             # The next due time is written in the same transaction that gives the lease back: otherwise another
             # process could claim the source in between, still seeing the old due time, and poll it twice.
-            with self.db.session() as session:
+            try:
+                await asyncio.to_thread(finish, result)
+            except Exception as exc:
+                # Our lease stays behind until the store is back: we may claim our own lease again then.
+                self._store_away(name, exc, retry)
                 if result is not None:
-                    self._schedule_next(session, engine, result)
-                    log_cycle(session, engine.source_id, result)
-                release_lease(session, engine.source_id, self.owner)
+                    self._unrecorded[name] = result
         self._log(result)
         if self.on_result is not None:
             try:
@@ -171,6 +199,20 @@ class Scheduler:
             except Exception:  # telling the pages must never stop the syncing
                 log.exception("publishing the result of %s failed", name)
         return result
+
+    def _store_away(self, name: str, exc: Exception, retry: datetime) -> None:
+        """Re-raise ``exc`` unless the store is unreachable, full or busy; then log it and try again at ``retry``."""
+        outage = store_outage(exc)
+        if outage is None:
+            raise exc
+        log.warning("sync of %s waits for the store: %s; trying again at %s", name, outage, f"{retry:%H:%M:%S}")
+        self._next_run[name] = retry
+
+    def _record(self, session: Session, engine: SyncEngine, result: CycleResult) -> None:
+        """Write a cycle's result that the store could not take when it ended."""
+        if not result.recorded:
+            engine.record_health(session, result)
+        log_cycle(session, engine.source_id, result)
 
     def _schedule_next(self, session: Session, engine: SyncEngine, result: CycleResult) -> None:
         cadence = plan_cadence(engine.source, result.requests, engine.connector.budget.limit)
@@ -218,9 +260,12 @@ class Scheduler:
                 await asyncio.gather(*(self.run_source(n, self._progress(n)) for n in due))
             if self._retention_due(now):
                 self._last_retention = now
-                await asyncio.to_thread(
-                    apply_retention, self.db, now, self.config.history_raw_days, self.config.history_rollup_days
-                )
+                try:
+                    await asyncio.to_thread(
+                        apply_retention, self.db, now, self.config.history_raw_days, self.config.history_rollup_days
+                    )
+                except Exception as exc:  # e.g. the store is away: tried again in an hour, the syncing goes on
+                    log_failure(log, "applying the history retention failed", exc)
             next_due = min(self._next_run.values(), default=now + timedelta(seconds=5))
             sleep_for = min(5.0, max(0.2, (next_due - self.clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):

@@ -228,8 +228,12 @@ class UptimePoller:
             log.warning("uptime poll of %s failed: %s", result.source, result.error)
 
 
+PollerFactory = Callable[[Config, LibreNmsSettings], UptimePoller]
+
+
 class UptimePollers:
-    """Runs every LibreNMS source's poller on its cadence until stopped."""
+    """Runs every LibreNMS source's poller on its cadence until stopped; with ``refresh`` and ``factory`` it also
+    follows the settings saved in the browser (new sources start, changed ones restart, removed ones stop)."""
 
     def __init__(
         self,
@@ -237,10 +241,47 @@ class UptimePollers:
         *,
         on_result: Callable[[PollResult], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        refresh: Callable[[], Config] | None = None,
+        factory: PollerFactory | None = None,
     ) -> None:
         self.pollers = pollers
         self.on_result = on_result
         self.clock = clock
+        self.refresh, self.factory = refresh, factory
+        self._config: Config | None = pollers[0].config if pollers else None
+
+    async def follow_settings(self) -> None:
+        """Match the pollers to the effective configuration's LibreNMS sources (their stored data stays)."""
+        if self.refresh is None or self.factory is None:
+            return
+        try:
+            config = await asyncio.to_thread(self.refresh)
+        except Exception:  # a bad saved setting must not stop the sources that still work
+            log.exception("reading the settings saved in the browser failed; keeping the current LibreNMS sources")
+            return
+        if config is self._config:
+            return
+        wanted = {s.name: s for s in config.sources if isinstance(s, LibreNmsSettings)}
+        for poller in [p for p in self.pollers if wanted.get(p.source.name) != p.source]:
+            self.pollers.remove(poller)
+            await poller.connector.aclose()
+            log.info("LibreNMS source %s stopped (settings changed)", poller.source.name)
+        running = {p.source.name for p in self.pollers}
+        complete = True
+        for name, source in wanted.items():
+            if name in running:
+                continue
+            try:
+                self.pollers.append(await asyncio.to_thread(self.factory, config, source))
+            except Exception:  # one unusable source must not stop the others; tried again next loop
+                log.exception("LibreNMS source %s could not be started", name)
+                complete = False
+                continue
+            log.info("LibreNMS source %s started (settings changed)", name)
+        for poller in self.pollers:
+            poller.config = config
+        if complete:
+            self._config = config
 
     async def _one(self, poller: UptimePoller) -> None:
         result = await poller.run_once()
@@ -253,6 +294,7 @@ class UptimePollers:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Loop until ``stop`` is set, polling each source when it is due."""
         while not stop.is_set():
+            await self.follow_settings()
             now = self.clock()
             due = [p for p in self.pollers if p.next_run is None or p.next_run <= now]
             if due:
@@ -281,15 +323,27 @@ def build_pollers(
 ) -> UptimePollers | None:
     """A poller per LibreNMS source of ``config`` (None when there is none); ``connector_kwargs`` per source
     name (transport, sleep, budget, clock) are for tests and the demo."""
-    pollers = []
-    for source in config.sources:
-        if not isinstance(source, LibreNmsSettings):
-            continue
+    factory = poller_factory(db, connector_kwargs=connector_kwargs, clock=clock, owner=owner)
+    pollers = [factory(config, s) for s in config.sources if isinstance(s, LibreNmsSettings)]
+    return UptimePollers(pollers, on_result=on_result, clock=clock) if pollers else None
+
+
+def poller_factory(
+    db: Database,
+    *,
+    connector_kwargs: dict[str, dict[str, Any]] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    owner: str | None = None,
+) -> PollerFactory:
+    """Builds the poller of one LibreNMS source (registering the source in the store)."""
+
+    def build(config: Config, source: LibreNmsSettings) -> UptimePoller:
         kwargs = dict((connector_kwargs or {}).get(source.name, {}))
         waits = WaitCounter(kwargs.pop("sleep", asyncio.sleep))
         connector = LibreNmsConnector(source, sleep=waits, **kwargs)
-        pollers.append(UptimePoller(db, config, source, connector, waits, clock=clock, owner=owner))
-    return UptimePollers(pollers, on_result=on_result, clock=clock) if pollers else None
+        return UptimePoller(db, config, source, connector, waits, clock=clock, owner=owner)
+
+    return build
 
 
 @dataclass(slots=True)
@@ -307,9 +361,11 @@ def start_pollers(
     *,
     connector_kwargs: dict[str, dict[str, Any]] | None = None,
     publish: Callable[[list[LiveEvent]], Awaitable[None]] | None = None,
+    refresh: Callable[[], Config] | None = None,
 ) -> RunningPollers | None:
-    """Start polling every LibreNMS source until ``stop`` is set (None without any); ``publish`` gets the live
-    events of each poll (``serve``, and ``worker`` with Redis)."""
+    """Start polling every LibreNMS source until ``stop`` is set; ``publish`` gets the live events of each poll
+    (``serve``, and ``worker`` with Redis). With ``refresh`` (the effective config, settings saved in the browser
+    included) the pollers follow it each loop; without it, None when there is no LibreNMS source."""
 
     async def on_result(result: PollResult) -> None:
         if publish is not None:
@@ -317,7 +373,12 @@ def start_pollers(
 
     pollers = build_pollers(db, config, connector_kwargs=connector_kwargs, on_result=on_result)
     if pollers is None:
-        return None
+        if refresh is None:
+            return None
+        pollers = UptimePollers([], on_result=on_result)
+    if refresh is not None:
+        pollers.refresh = refresh
+        pollers.factory = poller_factory(db, connector_kwargs=connector_kwargs)
     return RunningPollers(pollers, asyncio.create_task(pollers.run_forever(stop), name="deskpulse-uptime"))
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deskpulse import __version__
+from deskpulse.auth.passwords import PasswordPolicyError
 from deskpulse.auth.principal import Principal
 from deskpulse.auth.roles import Role
 from deskpulse.store.clients import all_clients, sync_clients
@@ -59,6 +60,13 @@ def _users_page(
     return _render(request, "admin_users.html", context, status)
 
 
+def _refusal(request: Request, exc: HTTPException) -> str:
+    """The sentence of a refused form: a password-policy rule in the page's language, else the API's sentence."""
+    if isinstance(exc.__cause__, PasswordPolicyError):
+        return exc.__cause__.sentence.in_language(translator(request))
+    return str(exc.detail)
+
+
 def _back(done: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/users?done={done}", status_code=303)
 
@@ -80,7 +88,7 @@ def create_user_form(
         with request.app.state.db.session() as session:
             add_user(session, request.app.state.config, principal, body, client_ip(request))
     except HTTPException as exc:
-        return _users_page(request, principal, error=str(exc.detail), status=exc.status_code)
+        return _users_page(request, principal, error=_refusal(request, exc), status=exc.status_code)
     return _back("user-created")
 
 

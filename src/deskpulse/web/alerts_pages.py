@@ -29,12 +29,14 @@ from deskpulse.alerts.silences import SilenceNotFound, SilenceRequest, create_si
 from deskpulse.auth.principal import Principal
 from deskpulse.clock import utcnow
 from deskpulse.config import Config
+from deskpulse.sentences import N_, Sentence
 from deskpulse.store.alerts_tables import AlertRow
 from deskpulse.store.tables import ClientRow
 from deskpulse.web.account._common import safe_next
 from deskpulse.web.api.alerts import change_alert, silence_problems, silences_listed
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession
+from deskpulse.web.i18n import translator
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Staff = Annotated[Principal, Depends(require_page("tickets:internal"))]
@@ -48,6 +50,7 @@ STATE_CHOICES: dict[str, tuple[str, ...] | None] = {
 }  # fmt: skip
 PANEL_FIRING, PANEL_ACKNOWLEDGED = 10, 5
 PAGE_SIZE = 50
+NO_END = N_("Say when the silence ends.")
 
 
 def _render(request: Request, template: str, principal: Principal, **context: Any) -> Response:
@@ -170,13 +173,14 @@ def _local(value: str, name: str, tz: ZoneInfo) -> datetime | None:
 
 def _silences_page(
     request: Request, session: Session, principal: Principal, *, form: dict[str, str] | None = None,
-    problems: list[str] | None = None, status: int = 200,
+    problems: list[Sentence] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     config: Config = request.app.state.config
+    _ = translator(request)
     response = _render(
         request, "alert_silences.html", principal, silences=silences_listed(request, session, utcnow()),
-        choices=_choices(request, session, principal), form=form or {}, problems=problems or [],
-        tz=config.timezone,
+        choices=_choices(request, session, principal), form=form or {},
+        problems=[p.in_language(_) for p in problems or []], tz=config.timezone,
     )  # fmt: skip
     response.status_code = status
     return response
@@ -199,7 +203,7 @@ def create_silence_form(
     now = utcnow()
     until = _local(end, "end", config.tz)
     if until is None:
-        return _silences_page(request, session, principal, form=form, problems=["Say when the silence ends."],
+        return _silences_page(request, session, principal, form=form, problems=[Sentence(NO_END)],
                               status=400)  # fmt: skip
     wanted = SilenceRequest(rule.strip() or None, client.strip() or None, source.strip() or None,
                             _local(start, "start", config.tz), until, comment)  # fmt: skip

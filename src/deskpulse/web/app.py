@@ -36,6 +36,7 @@ from deskpulse.settings_store import SettingsOverlay
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import exclusive_setup, upgrade
+from deskpulse.store.outage import log_failure, store_outage
 from deskpulse.store.sources import ensure_source
 from deskpulse.sync.engine import CycleResult
 from deskpulse.sync.scheduler import Scheduler
@@ -56,6 +57,8 @@ from deskpulse.web import (
     tv_pages,
     uptime_pages,
 )
+from deskpulse.web.alert_words import install_alert_words
+from deskpulse.web.allowed_methods import allowed_methods
 from deskpulse.web.api import (
     admin,
     alerts,
@@ -79,6 +82,7 @@ from deskpulse.web.api import (
     uptime_suggestions,
 )
 from deskpulse.web.api import reports as reports_api
+from deskpulse.web.api.errors import drop_unused_422
 from deskpulse.web.auth import Public
 from deskpulse.web.i18n import install_i18n
 from deskpulse.web.live_setup import start_live, stop_live
@@ -150,9 +154,17 @@ def create_app(
             app.state.reports_task = asyncio.create_task(
                 ReportsWorker(database, cfg).run_forever(stop), name="deskpulse-reports"
             )
-        # LibreNMS sources: the uptime poller, next to the ticket sync (its events go out like the sync's).
+        # LibreNMS sources: the uptime poller, next to the ticket sync (its events go out like the sync's); like
+        # the scheduler it follows the sources saved in the browser.
         uptime_pollers = (
-            start_pollers(database, cfg, stop, connector_kwargs=connector_kwargs, publish=app.state.live.publish)
+            start_pollers(
+                database,
+                cfg,
+                stop,
+                connector_kwargs=connector_kwargs,
+                publish=app.state.live.publish,
+                refresh=lambda: refreshed(app),
+            )
             if run_sync
             else None
         )
@@ -205,6 +217,7 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     # Pages speak the request's language and show times in the desk's time zone; the JSON keeps UTC.
     install_i18n(app.state.templates.env, lambda: app.state.config.tz)  # Settings may change the zone
+    install_alert_words(app.state.templates.env)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     _install_docs(app)
     # The wizard's /setup/source, /setup/hours, /setup/first-sync come before the first-admin /setup/{token}.
@@ -218,6 +231,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     _install_error_handlers(app)
+    drop_unused_422(app)  # invalid input answers 400, as every operation declares
     # Last, so its layers run first: headers, CORS, body limit, rate limit, CSRF.
     # Webhook receivers are posted to by vendors' servers and carry no cookie; their signature is their proof.
     install_security(app, config, session_cookie=sessions.COOKIE, csrf_exempt=("/hooks/",))
@@ -240,8 +254,8 @@ async def follow_settings(app: FastAPI, stop: asyncio.Event, every: float = 5.0)
             return
         try:
             await asyncio.to_thread(refreshed, app)
-        except Exception:  # keep serving with the settings we have; the log says why
-            log.exception("re-reading the settings saved in the browser failed")
+        except Exception as exc:  # keep serving with the settings we have; the log says why
+            log_failure(log, "re-reading the settings saved in the browser failed", exc)
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -272,12 +286,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         body = failure(str(exc.detail)) if uses_envelope(request.url.path) else {"detail": exc.detail}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request.url.path))}
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # "body: Field required" when the whole body is missing, not ": Field required".
         problems = [
-            f"{'.'.join(str(p) for p in err.get('loc', ()) if p not in ('query', 'body'))}: {err.get('msg')}"
+            f"{'.'.join(str(p) for p in err.get('loc', ()) if p not in ('query', 'body')) or 'body'}: {err.get('msg')}"
             for err in exc.errors()
         ]
         message = "; ".join(problems) or "invalid request"
@@ -295,6 +313,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if (outage := store_outage(exc)) is not None:
+            # The database restarting or a full disk: the operator's to fix, the client's to retry; not a bug.
+            log.warning("answered 503 to %s: %s", request.url.path, outage)
+            message = f"{outage}. Try again in a moment."
+            body = failure(message) if uses_envelope(request.url.path) else {"detail": message}
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "Internal error; the server log has the details."}, status_code=500)

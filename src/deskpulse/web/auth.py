@@ -99,6 +99,23 @@ def optional_principal(request: Request, session: Session | None = None) -> Prin
     return principal
 
 
+# What a kiosk link made for TV playlists (boards "tv:<name>") may reach besides them: the live stream its page
+# listens to. The TV page itself answers with the invalid-link page for another playlist.
+KIOSK_TV_ROUTES = frozenset({"/api/tv/{playlist}", "/api/tv/{playlist}/slides/{number}"})
+KIOSK_TV_SHARED = frozenset({"/tv/{playlist}", "/api/stream"})
+
+
+def kiosk_route_allowed(request: Request, principal: Principal) -> bool:
+    """False when a kiosk link limited to some TV playlists asks for anything but those playlists' data."""
+    limited = kiosk.tv_only(principal.kiosk_boards or ())
+    if limited is None:
+        return True
+    template = str(getattr(request.scope.get("route"), "path", ""))
+    if template in KIOSK_TV_ROUTES:
+        return request.path_params.get("playlist") in limited
+    return template in KIOSK_TV_SHARED
+
+
 def require(permission: str) -> Callable[[Request], Principal]:
     """A dependency that lets a request through only when its caller holds ``permission`` (401 / 403)."""
 
@@ -106,6 +123,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
         principal = optional_principal(request)
         if principal is None:
             raise HTTPException(401, UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})
+        if principal.kind == "kiosk" and not kiosk_route_allowed(request, principal):
+            raise HTTPException(404, "This kiosk link opens its TV playlist only.")
         if must_enrol_totp(request, principal) and permission != "account:self":
             raise HTTPException(403, "Set up two-step sign-in on your account page (/account/totp) first.")
         if not principal.can(permission):
@@ -129,6 +148,11 @@ def require_page(permission: str) -> Callable[[Request], Principal]:
             raise HTTPException(303, "Sign in first.", {"Location": f"/login?next={quote(target, safe='')}"})
         if must_enrol_totp(request, principal) and permission != "account:self":
             raise HTTPException(303, "Set up two-step sign-in first.", {"Location": "/account/totp"})
+        limited = kiosk.tv_only(principal.kiosk_boards or ()) if principal.kind == "kiosk" else None
+        if limited and not kiosk_route_allowed(request, principal):  # a TV's home page is its playlist
+            root = request.scope.get("root_path", "")
+            raise HTTPException(303, "This kiosk link opens its TV playlist only.",
+                                {"Location": f"{root}/tv/{quote(min(limited), safe='')}"})  # fmt: skip
         return inner(request)
 
     dependency.permission = permission  # type: ignore[attr-defined]

@@ -12,10 +12,13 @@ import functools
 import gzip
 import hashlib
 import importlib
+import json
 import logging
 import subprocess
 import sys
 from typing import Any
+
+from deskpulse.web.i18n import N_, translator_for
 
 __all__ = [
     "CHARTS_MISSING",
@@ -36,11 +39,12 @@ log = logging.getLogger(__name__)
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 THEMES = ("light", "dark")
 
-# (field, label, dash) in legend order. Dashes keep the series apart without relying on colour alone.
+# (field, label, dash) in legend order. Dashes keep the series apart without relying on colour alone. Labels are
+# English catalog ids; the specs carry them in the viewer's language.
 HISTORY_SERIES: tuple[tuple[str, str, list[int]], ...] = (
-    ("total", "Total", []),
-    ("open", "Open", [6, 3]),
-    ("assigned", "Assigned", [2, 2]),
+    ("total", N_("Total"), []),
+    ("open", N_("Open"), [6, 3]),
+    ("assigned", N_("Assigned"), [2, 2]),
 )
 
 _PALETTE: dict[str, dict[str, Any]] = {
@@ -117,21 +121,26 @@ def history_chart_spec(
     theme: str = "light",
     width: int | str = "container",
     height: int | str = "container",
+    language: str = "en",
 ) -> dict[str, Any]:
     """Line chart of total/open/assigned over time from points ``{ts, open, assigned, total, closed}``.
 
     One line per series (colour and dash), a legend, and a hover rule whose tooltip lists all three values.
-    The data set is named ``history`` so a live page can swap its rows without re-embedding.
+    The data set is named ``history`` so a live page can swap its rows without re-embedding. Titles, legend
+    and tooltip labels are in ``language``.
     """
     if range_key not in _RANGE_FORMATS:
         raise ValueError(f"range_key must be one of {', '.join(_RANGE_FORMATS)}; got {range_key!r}")
+    _ = translator_for(language)
     p = _palette(theme)
     axis_format, tip_format = _RANGE_FORMATS[range_key]
-    fields = [f for f, _, _ in HISTORY_SERIES]
-    labels = [label for _, label, _ in HISTORY_SERIES]
+    series = [(f, _(label), dash) for f, label, dash in HISTORY_SERIES]
+    fields = [f for f, _label, _dash in series]
+    labels = [label for _f, label, _dash in series]
     rows = [{"ts": pt["ts"], **{f: pt.get(f) for f in fields}} for pt in points]
     x = {"field": "ts", "type": "temporal", "title": None, "axis": {"format": axis_format, "labelOverlap": True}}
-    label_of = " : ".join(f"datum.series === '{f}' ? '{label}'" for f, label, _ in HISTORY_SERIES)
+    # The labels are ours (catalog text), but quote them for the expression language all the same.
+    label_of = " : ".join(f"datum.series === '{f}' ? {json.dumps(label)}" for f, label, _dash in series)
     # Same field, title and legend on colour and dash: Vega-Lite merges them into one legend.
     legend = {"orient": "top", "direction": "horizontal", "symbolType": "stroke", "symbolSize": 300}
     lines = {
@@ -142,7 +151,7 @@ def history_chart_spec(
         "mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "monotone"},
         "encoding": {
             "x": x,
-            "y": {"field": "count", "type": "quantitative", "title": "Tickets", "axis": {"tickMinStep": 1}},
+            "y": {"field": "count", "type": "quantitative", "title": _("Tickets"), "axis": {"tickMinStep": 1}},
             "color": {
                 "field": "label",
                 "type": "nominal",
@@ -154,13 +163,13 @@ def history_chart_spec(
                 "field": "label",
                 "type": "nominal",
                 "title": None,
-                "scale": {"domain": labels, "range": [d for _, _, d in HISTORY_SERIES]},
+                "scale": {"domain": labels, "range": [d for _f, _label, d in series]},
                 "legend": legend,
             },
         },
     }
-    tooltip = [{"field": "ts", "type": "temporal", "title": "Time", "format": tip_format}]
-    tooltip += [{"field": f, "type": "quantitative", "title": label} for f, label, _ in HISTORY_SERIES]
+    tooltip = [{"field": "ts", "type": "temporal", "title": _("Time"), "format": tip_format}]
+    tooltip += [{"field": f, "type": "quantitative", "title": label} for f, label, _dash in series]
     hover = {
         "params": [
             {
@@ -183,7 +192,7 @@ def history_chart_spec(
     }
     return {
         "$schema": SCHEMA,
-        "description": "Open, assigned and total tickets over time",
+        "description": _("Open, assigned and total tickets over time"),
         **_size(width, height),
         "data": {"name": "history", "values": rows},
         "layer": [lines, hover],
@@ -197,12 +206,15 @@ def closed_per_day_spec(
     theme: str = "light",
     width: int | str = "container",
     height: int | str = "container",
+    language: str = "en",
 ) -> dict[str, Any]:
     """Bar chart of tickets closed per local calendar day from ``{date: 'YYYY-MM-DD', count}`` rows.
 
     Dates are calendar days, not instants, so they are placed on a UTC scale to stop the viewer's time zone
-    shifting a bar onto the neighbouring day. The data set is named ``closed_per_day``.
+    shifting a bar onto the neighbouring day. The data set is named ``closed_per_day``. Titles are in
+    ``language``.
     """
+    _ = translator_for(language)
     p = _palette(theme)
     rows = [{"date": str(d["date"]), "count": int(d["count"])} for d in daily_counts]
     x = {
@@ -221,22 +233,22 @@ def closed_per_day_spec(
     }
     return {
         "$schema": SCHEMA,
-        "description": "Tickets closed per day",
+        "description": _("Tickets closed per day"),
         **_size(width, height),
         "data": {"name": "closed_per_day", "values": rows},
         "mark": {"type": "bar", "color": p["bar"], "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2},
         "encoding": {
             "x": x,
-            "y": {"field": "count", "type": "quantitative", "title": "Closed", "axis": {"tickMinStep": 1}},
+            "y": {"field": "count", "type": "quantitative", "title": _("Closed"), "axis": {"tickMinStep": 1}},
             "tooltip": [
                 {
                     "field": "date",
                     "type": "temporal",
                     "timeUnit": "utcyearmonthdate",
-                    "title": "Day",
+                    "title": _("Day"),
                     "format": "%a %d %b",
                 },
-                {"field": "count", "type": "quantitative", "title": "Closed"},
+                {"field": "count", "type": "quantitative", "title": _("Closed")},
             ],
         },
         "config": _config(theme),

@@ -23,6 +23,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from sqlalchemy import select
 
+from deskpulse.sentences import N_ as N_  # re-exported: pages mark their sentences with it
 from deskpulse.store.auth_tables import UserRow
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -34,11 +35,6 @@ LANGUAGES = {"nl": "Nederlands", "en": "English"}
 DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "nl": "d-M-yyyy HH:mm"}
 
 Translator = Callable[..., str]
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it (module-level constants, translated at use)."""
-    return message
 
 
 # Role values as people read them; extracted through N_ and translated where shown.
@@ -84,6 +80,32 @@ SCRIPT_STRINGS = (
     N_("Update this page as soon as something changes"),
     N_("Notify me"),
     N_("Show a browser notification for critical alerts"),
+    # Charts shown as tables (static/js/chart-table.js) and alert notifications (static/js/notify.js)
+    N_(
+        "Charts are not available on this server (the optional deskpulse[charts] package is not installed); "
+        "showing a table instead."
+    ),
+    N_("Chart data"),
+    N_("deskpulse alert"),
+    # TV wall display (static/js/tv.js)
+    N_("Status"),
+    N_("None right now"),
+    N_("and {count} more"),
+    N_("No data yet"),
+    N_("Data is {minutes} min old"),
+    N_("Nothing to show on this screen."),
+    # Settings and the set-up wizard (static/js/settings.js)
+    N_("Testing the connection…"),
+    N_("The test could not be sent: {reason}"),
+    N_("Done: {count} devices stored."),
+    N_("Done: {count} tickets stored."),
+    N_("The sync failed."),
+    N_("Polling LibreNMS… the devices show here once the first poll is stored."),
+    N_("Syncing in another process… the tickets show here once its first cycle is stored."),
+    N_("Syncing… {count} tickets fetched so far."),
+    N_("Waiting for the sync to start…"),
+    N_("No sync process has started it yet: is `deskpulse worker` running next to a --web-only server?"),
+    N_("Reconnecting… ({reason})"),
 )
 
 

@@ -13,8 +13,10 @@ from deskpulse.auth.roles import Role
 from deskpulse.web import charts
 from deskpulse.web.alerts_pages import open_counts
 from deskpulse.web.api import history as history_api
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.auth import Public, Reader, require_page
 from deskpulse.web.deps import DbSession, Sources
+from deskpulse.web.i18n import request_language
 
 router = APIRouter(tags=["pages"])
 
@@ -103,24 +105,26 @@ def vega_bundle(request: Request) -> Response:
 @router.get(
     "/api/charts/history",
     tags=["charts"],
-    responses={400: {"description": "Bad range or theme"}, 404: {"description": "Unknown source"}},
+    responses=api_errors(described={404: "source names no configured source"}),
 )
 def history_chart(
+    request: Request,
     session: DbSession,
     sources: Sources,
     range_key: Annotated[str, Query(alias="range", description="24h, 7d, 30d or 1y")] = "24h",
     theme: ThemeQuery = "light",
 ) -> dict[str, Any]:
-    """Vega-Lite spec of the history timeline with its points inlined (data set ``history``)."""
+    """Vega-Lite spec of the history timeline with its points inlined (data set ``history``); titles in the
+    caller's language."""
     if range_key not in HISTORY_RANGES:
         raise HTTPException(400, detail=f"range must be one of {', '.join(HISTORY_RANGES)}; got {range_key!r}.")
     _check_theme(theme)
     points = history_api.history_points(session, sources, range_key)
-    return charts.history_chart_spec(points, range_key=range_key, theme=theme)
+    return charts.history_chart_spec(points, range_key=range_key, theme=theme, language=request_language(request))
 
 
-@router.get("/api/charts/closed-per-day", tags=["charts"], responses={400: {"description": "Bad theme"}})
-def closed_per_day_chart(_: Reader, theme: ThemeQuery = "light") -> dict[str, Any]:
+@router.get("/api/charts/closed-per-day", tags=["charts"], responses=api_errors())
+def closed_per_day_chart(request: Request, _: Reader, theme: ThemeQuery = "light") -> dict[str, Any]:
     """Vega-Lite spec of closed tickets per day, without rows: the page fills data set ``closed_per_day``
-    from ``/api/closed`` on each refresh."""
-    return charts.closed_per_day_spec([], theme=_check_theme(theme))
+    from ``/api/closed`` on each refresh. Titles in the caller's language."""
+    return charts.closed_per_day_spec([], theme=_check_theme(theme), language=request_language(request))

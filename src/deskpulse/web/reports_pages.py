@@ -23,15 +23,23 @@ from deskpulse.store.tables import ClientRow
 from deskpulse.web.api.reports import PAGE_SIZE, start_report
 from deskpulse.web.auth import require_page
 from deskpulse.web.deps import DbSession
+from deskpulse.web.i18n import N_, Translator, translator
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PageReader = Annotated[Principal, Depends(require_page("reports:read"))]
 PageWriter = Annotated[Principal, Depends(require_page("reports:write"))]
 FormText = Annotated[str, Form(max_length=40)]
+# A run's status as people read it (the JSON keeps the values).
+STATUS_NAMES = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"), "failed": N_("failed")}
+
+
+def _status_names(_: Translator) -> dict[str, str]:
+    return {status: _(name) for status, name in STATUS_NAMES.items()}
 
 
 def _render(request: Request, template: str, principal: Principal, **context: Any) -> Response:
-    base = {"principal": principal, "version": __version__, "root": request.scope.get("root_path", "")}
+    base = {"principal": principal, "version": __version__, "root": request.scope.get("root_path", ""),
+            "status_names": _status_names(translator(request))}  # fmt: skip
     return request.app.state.templates.TemplateResponse(request, template, {**base, **context})  # type: ignore[no-any-return]
 
 
@@ -51,8 +59,11 @@ def reports_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Report runs of the caller's clients, newest first, with filters and (for writers) a form to start one."""
+    _ = translator(request)
     if status and status not in STATUSES:
-        raise HTTPException(400, f"status: unknown value {status!r}; use {', '.join(STATUSES)}.")
+        raise HTTPException(
+            400, _("status: unknown value %(value)s; use %(known)s.", value=repr(status), known=", ".join(STATUSES))
+        )
     rows, total = list_runs(session, principal.client_ids, client_key=client or None, period_key=period or None,
                             status=status or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
     config: Config = request.app.state.config
@@ -79,9 +90,10 @@ def report_page(
     sent: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:  # fmt: skip
     """One run: its status, the report itself (framed), downloads, another period, and the send dialog."""
+    _ = translator(request)
     run = visible_run(session, run_id, principal.client_ids)
     if run is None:
-        raise HTTPException(404, f"Report run {run_id} was not found.")
+        raise HTTPException(404, _("Report run %(id)s was not found.", id=run_id))
     config: Config = request.app.state.config
     sends = session.scalars(select(ReportSendRow).where(ReportSendRow.run_id == run.id).order_by(ReportSendRow.id))
     return _render(
@@ -94,10 +106,11 @@ def report_page(
 @router.post("/reports/{run_id}/send", response_class=HTMLResponse)
 async def send_report_form(request: Request, principal: PageWriter, run_id: int) -> Response:
     """Send the run from the preview's dialog, then return to the preview with the outcome."""
+    _ = translator(request)
     db = request.app.state.db
     with db.session() as session:
         if visible_run(session, run_id, principal.client_ids) is None:
-            raise HTTPException(404, f"Report run {run_id} was not found.")
+            raise HTTPException(404, _("Report run %(id)s was not found.", id=run_id))
     try:
         result = await send_run(db, request.app.state.config, run_id, sent_by=principal.actor)
         outcome = "ok" if result.error is None else "failed"

@@ -22,12 +22,14 @@ from deskpulse.settings_store import (
     stored_source_config,
     stored_sources,
 )
-from deskpulse.source_check import check_source, for_test
+from deskpulse.source_check import check_source, explain_stored, for_test
 from deskpulse.store.tables import SourceRow, TicketRow
+from deskpulse.store.uptime_tables import NmsDeviceRow
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import require
 from deskpulse.web.settings_forms import box_of, desk_view, file_config_of, known_kind
 
-router = APIRouter(prefix="/api/settings", tags=["settings"])
+router = APIRouter(prefix="/api/settings", tags=["settings"], responses=api_errors())
 Admin = Annotated[Principal, Depends(require("users:admin"))]
 FILE_NOTE = "defined in deskpulse.toml"
 
@@ -97,7 +99,7 @@ def source_to_test(request: Request, body: ConnectionTest) -> AnySource:
         raise HTTPException(400, str(exc)) from exc
 
 
-@router.post("/sources/test")
+@router.post("/sources/test", responses=error_responses(413))
 async def test_connection(request: Request, principal: Admin, body: ConnectionTest) -> dict[str, Any]:
     """Call the vendor once through the real connector; ``ok`` and one sentence (the vendor's error explained)."""
     source = source_to_test(request, body)
@@ -106,22 +108,43 @@ async def test_connection(request: Request, principal: Admin, body: ConnectionTe
     return {"ok": outcome.ok, "message": outcome.message, "source": source.name, "kind": source.kind}
 
 
+def source_named(request: Request, name: str) -> AnySource | None:
+    """The settings of source ``name``: the running config's, else as saved in the browser (None if unreadable)."""
+    config: Config = request.app.state.config
+    for source in config.sources:
+        if source.name == name:
+            return source
+    with request.app.state.db.session() as session:
+        try:
+            return stored_source_config(session, box_of(request), name)
+        except (SecretKeyError, SettingsError):
+            return None
+
+
 def sync_state(request: Request, name: str) -> dict[str, Any]:
-    """Where a source's sync stands: waiting, syncing (tickets fetched so far), done or failed with the reason."""
+    """Where a source's sync stands: waiting, syncing (tickets fetched so far, when this process syncs), done or
+    failed with the vendor's error (``error``) and what to do about it (``explanation``)."""
     with request.app.state.db.session() as session:
         row = session.scalar(select(SourceRow).where(SourceRow.name == name))
-        stored = (
-            session.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.source_id == row.id))
-            if row is not None
-            else 0
+        # A LibreNMS source stores devices, not tickets; its poll has no running count.
+        what = "devices" if row is not None and row.kind == "librenms" else "tickets"
+        table, column = (
+            (NmsDeviceRow, NmsDeviceRow.source_id) if what == "devices" else (TicketRow, TicketRow.source_id)
         )
+        stored = session.scalar(select(func.count()).select_from(table).where(column == row.id)) if row else 0
     scheduler = request.app.state.scheduler
+    # The running count lives in the process that syncs: another process (``worker`` next to ``serve
+    # --web-only``, or another worker holding the lease) shows its tickets here once its cycle is stored.
     fetched = scheduler.fetched.get(name) if scheduler is not None else None
-    state, error = "waiting", None
+    here = scheduler is not None and row is not None and row.lease_owner in (None, scheduler.owner)
+    state, error, explanation = "waiting", None, None
     if row is not None:
         failed = row.last_error_at is not None and (row.last_ok_at is None or row.last_error_at > row.last_ok_at)
         if failed:
             state, error = "failed", row.last_error
+            source = source_named(request, name)
+            if error and source is not None:
+                explanation = explain_stored(source, error)
         elif row.last_ok_at is not None:
             state = "done"
         elif row.lease_owner is not None or fetched is not None:
@@ -132,11 +155,14 @@ def sync_state(request: Request, name: str) -> dict[str, Any]:
         "fetched": fetched,
         "stored": stored or 0,
         "error": error,
+        "explanation": explanation or error,
+        "what": what,
+        "countsLive": fetched is not None or (here and what == "tickets"),
         "lastOkAt": row.last_ok_at.isoformat() if row is not None and row.last_ok_at else None,
     }
 
 
-@router.get("/sources/{name}/sync")
+@router.get("/sources/{name}/sync", responses=error_responses(described={404: "No source by that name"}))
 def get_sync_state(request: Request, principal: Admin, name: str) -> dict[str, Any]:
     """A source's first (or latest) sync: ``state`` waiting | syncing | done | failed, tickets fetched and stored."""
     known = {s.name for s in request.app.state.config.sources} | {s.name for s in file_config_of(request).sources}

@@ -1,5 +1,5 @@
 """How a TV shows a number: its level (ok / warn / bad) from two thresholds, with a word and an icon beside the
-colour, and how old the data behind it is."""
+colour, and how old the data behind it is. Words are English catalog ids; ``translate`` gives the screen's."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deskpulse.web.i18n import N_, Translator, translator_for
+
 # Each level has a word and a symbol so that it never depends on colour alone.
-LEVEL_TEXT = {"ok": "OK", "warn": "Warning", "bad": "Critical", "none": ""}
+LEVEL_TEXT = {"ok": N_("OK"), "warn": N_("Warning"), "bad": N_("Critical"), "none": ""}
 LEVEL_ICON = {"ok": "✓", "warn": "▲", "bad": "✖", "none": ""}
 
 
@@ -42,12 +44,21 @@ class SourceState:
     error: str | None
 
 
-def freshness(sources: Sequence[SourceState], now: datetime, stale_minutes: int) -> dict[str, Any]:
-    """``{lastUpdated, ageMinutes, stale, staleMinutes, reason}`` of the data behind a slide.
+def level_text(lvl: str, translate: Translator) -> str:
+    """The word of a level in the screen's language ("" for no level)."""
+    return translate(LEVEL_TEXT[lvl]) if LEVEL_TEXT[lvl] else ""
+
+
+def freshness(
+    sources: Sequence[SourceState], now: datetime, stale_minutes: int, _: Translator | None = None
+) -> dict[str, Any]:
+    """``{lastUpdated, ageMinutes, stale, staleMinutes, reason}`` of the data behind a slide, the reason in
+    ``_``'s language (English without one).
 
     The data is as old as the oldest last good sync among its sources; it is stale when that is more than
     ``stale_minutes`` ago, or when a source has never synced. No sources at all: nothing to be stale.
     """
+    _ = _ or translator_for("en")
     if not sources:
         return {"lastUpdated": None, "ageMinutes": None, "stale": False, "staleMinutes": stale_minutes,
                 "reason": None}  # fmt: skip
@@ -60,10 +71,11 @@ def freshness(sources: Sequence[SourceState], now: datetime, stale_minutes: int)
         failing = sorted((s for s in sources if s.stale_since is not None), key=lambda s: s.stale_since or now)
         never = [s for s in sources if s.last_ok_at is None]
         if failing:
-            reason = f"{failing[0].name}: {failing[0].error or 'the last sync failed'}"
+            why = failing[0].error or _("the last sync failed")
+            reason = f"{failing[0].name}: {why}"
         elif never:
-            reason = f"{never[0].name} has not synced yet"
+            reason = _("%(source)s has not synced yet", source=never[0].name)
         else:
-            reason = "no sync has finished since"
+            reason = _("no sync has finished since")
     return {"lastUpdated": oldest, "ageMinutes": age, "stale": stale, "staleMinutes": stale_minutes,
             "reason": reason}  # fmt: skip

@@ -20,12 +20,12 @@ from deskpulse.auth.principal import Principal
 from deskpulse.auth.roles import allowed
 from deskpulse.config import Config
 from deskpulse.domain.board import closed_windows
-from deskpulse.domain.sla_badge import format_duration
 from deskpulse.store import queries
 from deskpulse.store.clients import client_ids
 from deskpulse.store.tables import SourceRow
 from deskpulse.tv_config import WIDGETS, TvPlaylist, TvSlide
 from deskpulse.web.deps import SourceSelection
+from deskpulse.web.i18n import Translator, format_duration_in, translator_for
 from deskpulse.web.tv_levels import LEVEL_ICON, LEVEL_TEXT, level, widget
 from deskpulse.web.tv_privacy import Redactor
 
@@ -50,13 +50,26 @@ class SlideContext:
     now: datetime
     redact: Redactor
     sources: SourceSelection
+    language: str  # the screen's: the playlist's ``language``, else the request's
+
+    @property
+    def _(self) -> Translator:
+        """Sentences in the screen's language."""
+        return translator_for(self.language)
 
     def number(self, key: str, value: float | None, shown: str | None = None) -> dict[str, Any]:
         """A widget of this slide's board, its level from the slide's (or the default) thresholds."""
         spec = WIDGETS[self.slide.board][key]
         lvl = level(value, self.slide.threshold(key), more_is_worse=spec.more_is_worse)
-        text = shown if shown is not None else ("–" if value is None else f"{value:g}")
-        return widget(key, spec.label, value, text, lvl)
+        text = shown if shown is not None else self.figure(value)
+        return widget(key, self._(spec.label), value, text, lvl)
+
+    def figure(self, value: float | None, unit: str = "") -> str:
+        """``value`` as the screen shows it (up to six digits, a decimal comma in Dutch), with ``unit``."""
+        if value is None:
+            return "–"
+        text = f"{value:g}"
+        return (text.replace(".", ",") if self.language == "nl" else text) + unit
 
     def team_matches(self, team_id: str | None, team_name: str | None) -> bool:
         """True without a team filter, else when the team's vendor id or name is the slide's team."""
@@ -96,12 +109,13 @@ def row(cells: list[Any], lvl: str = "none") -> dict[str, Any]:
             "icon": LEVEL_ICON[lvl]}  # fmt: skip
 
 
-def time_left(minutes: float | None) -> str:
-    """``25 min left`` or ``overdue 1 h 05 min``."""
+def time_left(minutes: float | None, language: str) -> str:
+    """``25 min left`` or ``overdue by 1 h 05 min`` in ``language`` (the SLA list's words)."""
     if minutes is None:
         return ""
-    text = format_duration(int(minutes * 60))
-    return f"{text} left" if minutes >= 0 else f"overdue {text}"
+    _ = translator_for(language)
+    text = format_duration_in(int(minutes * 60), language)
+    return _("%(time)s left", time=text) if minutes >= 0 else _("overdue by %(time)s", time=text)
 
 
 def summary_closed_today(context: SlideContext) -> int:

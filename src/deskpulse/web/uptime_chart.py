@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from deskpulse.uptime import TrendPoint
+from deskpulse.web.i18n import translator_for
 
 WIDTH, HEIGHT, PAD = 720, 220, 36
 
@@ -42,11 +43,12 @@ class UptimeChart:
         return not self.points and not self.bars
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.3f}".rstrip("0").rstrip(".") + " %"
+def _percent(value: float, language: str) -> str:
+    text = f"{value * 100:.3f}".rstrip("0").rstrip(".")
+    return (text.replace(".", ",") if language == "nl" else text) + " %"
 
 
-def sli_line(points: Sequence[TrendPoint]) -> UptimeChart:
+def sli_line(points: Sequence[TrendPoint], language: str = "en") -> UptimeChart:
     """The SLI per day; days without a measured SLI are left out. The y axis starts at the lowest whole
     tenth of a percent below the lowest day, so a 99.95 % month is not a flat line at the top."""
     measured = [(p, p.figures.sli) for p in points if p.figures.sli is not None]
@@ -62,13 +64,15 @@ def sli_line(points: Sequence[TrendPoint]) -> UptimeChart:
         for p, sli in measured
         if sli is not None
     ]
-    return UptimeChart(" ".join(coords), (), "100 %", _percent(bottom), str(points[0].day), str(points[-1].day))
+    bottom_text = _percent(bottom, language)
+    return UptimeChart(" ".join(coords), (), "100 %", bottom_text, str(points[0].day), str(points[-1].day))
 
 
-def downtime_bars(points: Sequence[TrendPoint]) -> UptimeChart:
-    """Downtime per month (minutes), one bar per month."""
+def downtime_bars(points: Sequence[TrendPoint], language: str = "en") -> UptimeChart:
+    """Downtime per month (minutes), one bar per month; the tooltips in ``language``."""
     if not points:
         return UptimeChart()
+    _ = translator_for(language)
     top = max(p.figures.down_s for p in points) / 60 or 1.0
     slot = (WIDTH - 2 * PAD) / len(points)
     bars = []
@@ -77,5 +81,5 @@ def downtime_bars(points: Sequence[TrendPoint]) -> UptimeChart:
         height = minutes / top * (HEIGHT - 2 * PAD)
         label = p.day.strftime("%Y-%m")
         bars.append(Bar(PAD + i * slot + slot * 0.15, HEIGHT - PAD - height, slot * 0.7, height, label,
-                        f"{label}: {minutes:.0f} min down"))  # fmt: skip
+                        _("%(month)s: %(minutes)s min down", month=label, minutes=f"{minutes:.0f}")))  # fmt: skip
     return UptimeChart("", tuple(bars), f"{top:.0f} min", "0", bars[0].label, bars[-1].label)

@@ -123,7 +123,7 @@ def uptime_page(
     return _render(
         request, "uptime.html", principal, period=chosen, policy=report.policy, as_of=report.now, kpi=kpi,
         rows=rows, clients=visible, client=key, client_name=report.clients.names.get(key) if key else None,
-        line=sli_line(daily(results, tz)), bars=downtime_bars(trend), query=query,
+        line=sli_line(daily(results, tz), language), bars=downtime_bars(trend, language), query=query,
         period_query=urlencode(params), has_graph=bool(graph_rows(session)), stale=_stale(session),
     )  # fmt: skip
 

@@ -131,7 +131,7 @@ def change_password(
             try:
                 check_policy(new, min_length=min_length, email=user.email)
             except PasswordPolicyError as exc:
-                error = str(exc)
+                error = exc.sentence.in_language(translator(request))
         if not error:
             user.password_hash = hash_password(new)
             user.password_changed_at = now

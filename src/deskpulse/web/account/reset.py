@@ -22,7 +22,7 @@ from deskpulse.store.auth_tables import OneTimeTokenRow, UserRow
 from deskpulse.store.db import Database
 from deskpulse.web.account._common import config_of, db_of, redirect, render
 from deskpulse.web.auth import Public, client_ip
-from deskpulse.web.i18n import N_, browser_language, supported, translator_for
+from deskpulse.web.i18n import N_, browser_language, supported, translator, translator_for
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -165,7 +165,7 @@ def reset_submit(request: Request, token: str, new: FormStr = "", repeat: FormSt
             try:
                 check_policy(new, min_length=min_length, email=user.email)
             except PasswordPolicyError as exc:
-                error = str(exc)
+                error = exc.sentence.in_language(translator(request))
         if not error:
             onetime.consume(session, token, purpose=onetime.RESET, now=now)
             user.password_hash = hash_password(new)

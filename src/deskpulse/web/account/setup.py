@@ -24,7 +24,7 @@ from deskpulse.web.account._common import (
     set_session_cookie,
 )
 from deskpulse.web.auth import Public, client_ip
-from deskpulse.web.i18n import N_
+from deskpulse.web.i18n import N_, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,8 +97,10 @@ def setup_submit(
                     name=name,
                     min_password_length=config.auth.password_min_length,
                 )
-            except (UserError, PasswordPolicyError) as exc:
+            except UserError as exc:
                 error = str(exc)
+            except PasswordPolicyError as exc:
+                error = exc.sentence.in_language(translator(request))
         if not error:
             onetime.consume(session, token, purpose=onetime.FIRST_ADMIN, now=now)
             token_value = sessions.start(

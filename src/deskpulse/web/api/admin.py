@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,10 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.store.auth_tables import ApiKeyRow, UserRow
 from deskpulse.store.clients import sync_clients
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import client_ip, require
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=api_errors())
 UserAdmin = Annotated[Principal, Depends(require("users:admin"))]
 
 
@@ -49,7 +50,7 @@ class UserIn(BaseModel):
 class UserPatch(BaseModel):
     role: str | None = None
     clients: list[str] | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     name: str | None = None
 
 
@@ -157,7 +158,7 @@ def users(request: Request, _: UserAdmin) -> list[UserOut]:
         return list_users(session)
 
 
-@router.post("/api/users", response_model=UserOut, status_code=201, responses={400: {"description": "Invalid"}})
+@router.post("/api/users", response_model=UserOut, status_code=201, responses=error_responses(413))
 def create(request: Request, principal: UserAdmin, body: UserIn) -> UserOut:
     """Create a user; scoped roles (account manager, customer) need at least one client."""
     with request.app.state.db.session() as session:
@@ -168,11 +169,9 @@ def create(request: Request, principal: UserAdmin, body: UserIn) -> UserOut:
 @router.patch(
     "/api/users/{user_id}",
     response_model=UserOut,
-    responses={
-        400: {"description": "Invalid"},
-        404: {"description": "No such user"},
-        409: {"description": "Last admin"},
-    },
+    responses=error_responses(
+        413, described={404: "No such user", 409: "The last active admin cannot lose the role or be deactivated"}
+    ),
 )
 def patch(request: Request, principal: UserAdmin, user_id: int, body: UserPatch) -> UserOut:
     """Change role, clients, name or active state; deactivating signs the user out and revokes their keys."""

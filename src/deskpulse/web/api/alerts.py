@@ -35,12 +35,15 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.live.service import LiveService
 from deskpulse.metrics.envelope import Envelope, ok
+from deskpulse.sentences import Sentence
 from deskpulse.store.db import Database
-from deskpulse.web.api.desk_metrics import ERRORS
+from deskpulse.web.api.errors import api_errors
+from deskpulse.web.api.iso_time import IsoDateTime
 from deskpulse.web.auth import Internal, require
 from deskpulse.web.deps import DbSession
 
 router = APIRouter(tags=["alerts"])
+ERRORS = api_errors()
 Writer = Annotated[Principal, Depends(require("tickets:write"))]
 RuleAdmin = Annotated[Principal, Depends(require("alerts:admin"))]
 STATES = ("firing", "acknowledged", "resolved")
@@ -72,7 +75,7 @@ def alerts(
     source: Annotated[str | None, Query(max_length=40, description="A source name")] = None,
     severity: Annotated[str | None, Query(max_length=10, description="info, warning or critical")] = None,
     search: Annotated[str | None, Query(max_length=200, description="Text in the title, message or subject")] = None,
-    since: datetime | None = None,
+    since: IsoDateTime | None = None,
     start: Annotated[str | None, Query(alias="from", max_length=40, description="Fired from: a day or a time")] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40, description="Fired up to: a day (included)")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -130,7 +133,7 @@ async def change_alert(request: Request, principal: Principal, alert_id: int, ac
     return alert
 
 
-@router.get("/api/dashboard/alerts/{alert_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.get("/api/dashboard/alerts/{alert_id}", response_model=Envelope, responses=api_errors(404))
 def one_alert(session: DbSession, principal: Internal, alert_id: int) -> Envelope:
     """One alert within the caller's clients with its history, oldest first: ``{alert, events}``."""
     row = visible_alert(session, alert_id, principal.client_ids)
@@ -140,7 +143,7 @@ def one_alert(session: DbSession, principal: Internal, alert_id: int) -> Envelop
 
 
 @router.post("/api/dashboard/alerts/{alert_id}/acknowledge", response_model=Envelope,
-             responses={**ERRORS, 404: {}, 409: {}})  # fmt: skip
+             responses=api_errors(404, 409, 413))  # fmt: skip
 async def acknowledge_alert(
     request: Request, alert_id: int, principal: Writer, body: Acknowledgement | None = None
 ) -> Envelope:
@@ -149,7 +152,7 @@ async def acknowledge_alert(
     return ok(await change_alert(request, principal, alert_id, "acknowledged", body.note, body.acknowledgedBy))
 
 
-@router.post("/api/dashboard/alerts/{alert_id}/resolve", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.post("/api/dashboard/alerts/{alert_id}/resolve", response_model=Envelope, responses=api_errors(404, 413))
 async def resolve_alert(request: Request, alert_id: int, principal: Writer, body: Resolution | None = None) -> Envelope:
     """Resolve an alert by hand (if its condition still holds, the next evaluation opens a new one)."""
     return ok(await change_alert(request, principal, alert_id, "resolved", (body or Resolution()).note))
@@ -188,7 +191,7 @@ def _validated(request: Request, body: dict[str, Any], rule_id: str | None) -> R
     return rule
 
 
-@router.post("/api/dashboard/escalation-rules", response_model=Envelope, responses={**ERRORS, 409: {}})
+@router.post("/api/dashboard/escalation-rules", response_model=Envelope, responses=api_errors(409, 413))
 def create_rule(request: Request, session: DbSession, principal: RuleAdmin, body: dict[str, Any]) -> Envelope:
     """Create a rule (same schema as ``[[alerts.rules]]``); 400 lists every problem."""
     rule = _validated(request, body, None)
@@ -198,7 +201,7 @@ def create_rule(request: Request, session: DbSession, principal: RuleAdmin, body
 
 
 @router.put("/api/dashboard/escalation-rules/{rule_id}", response_model=Envelope,
-            responses={**ERRORS, 404: {}, 409: {}})  # fmt: skip
+            responses=api_errors(404, 409, 413))  # fmt: skip
 def update_rule(
     request: Request, session: DbSession, principal: RuleAdmin, rule_id: str, body: dict[str, Any]
 ) -> Envelope:
@@ -209,7 +212,7 @@ def update_rule(
     return ok(_rule_json(save_rule(session, rule, by=principal.actor, now=utcnow()), "api"))
 
 
-@router.delete("/api/dashboard/escalation-rules/{rule_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.delete("/api/dashboard/escalation-rules/{rule_id}", response_model=Envelope, responses=api_errors(404))
 def remove_rule(session: DbSession, _: RuleAdmin, rule_id: str) -> Envelope:
     """Delete a rule created through the API (its open alerts resolve at the next evaluation)."""
     if not delete_rule(session, rule_id):
@@ -224,7 +227,7 @@ def channels(request: Request, session: DbSession, _: Internal) -> Envelope:
     return ok([asdict(h) for h in health])
 
 
-@router.post("/api/dashboard/alert-channels/{name}/test", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.post("/api/dashboard/alert-channels/{name}/test", response_model=Envelope, responses=api_errors(404))
 async def test_a_channel(request: Request, name: str, principal: RuleAdmin) -> Envelope:
     """Send a test notification through one channel now; the attempt is recorded like any delivery."""
     config: Config = request.app.state.config
@@ -251,7 +254,7 @@ class SilenceBody(BaseModel):
     comment: str = Field(max_length=500)
 
 
-def silence_problems(request: Request, session: Session, wanted: SilenceRequest, now: datetime) -> list[str]:
+def silence_problems(request: Request, session: Session, wanted: SilenceRequest, now: datetime) -> list[Sentence]:
     """Why ``wanted`` cannot be saved, in sentences (unknown rule, client or source; a bad time range)."""
     config: Config = request.app.state.config
     return problems_with(
@@ -273,7 +276,7 @@ def silences(request: Request, session: DbSession, _: RuleAdmin) -> Envelope:
     return ok(silences_listed(request, session, utcnow()))
 
 
-@router.post("/api/dashboard/alert-silences", response_model=Envelope, responses=ERRORS)
+@router.post("/api/dashboard/alert-silences", response_model=Envelope, responses=api_errors(413))
 def create_a_silence(request: Request, session: DbSession, principal: RuleAdmin, body: SilenceBody) -> Envelope:
     """Silence notifications of alerts matching rule, client and source until ``end``; alerts are still recorded.
     400 lists every problem."""
@@ -281,11 +284,11 @@ def create_a_silence(request: Request, session: DbSession, principal: RuleAdmin,
     wanted = SilenceRequest(body.rule, body.client, body.source, body.start, body.end, body.comment)
     problems = silence_problems(request, session, wanted, now)
     if problems:
-        raise HTTPException(400, " ".join(problems))
+        raise HTTPException(400, " ".join(map(str, problems)))
     return ok(silence_json(create_silence(session, wanted, by=principal.actor, now=now), now))
 
 
-@router.delete("/api/dashboard/alert-silences/{silence_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.delete("/api/dashboard/alert-silences/{silence_id}", response_model=Envelope, responses=api_errors(404))
 def expire_a_silence(session: DbSession, principal: RuleAdmin, silence_id: int) -> Envelope:
     """End a silence now (notifications resume at the next evaluation); it stays listed as expired."""
     now = utcnow()

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from deskpulse.auth.principal import Principal
 from deskpulse.store.auth_tables import AuditRow
+from deskpulse.web.api.errors import api_errors
+from deskpulse.web.api.iso_time import IsoDateTime
 from deskpulse.web.auth import require
 from deskpulse.web.deps import DbSession
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=api_errors())
 AuditReader = Annotated[Principal, Depends(require("audit:read"))]
 MAX_LIMIT = 500
 
@@ -85,8 +87,8 @@ def audit(
     _: AuditReader,
     actor: Annotated[str | None, Query(description="Exact actor (e-mail, key:PREFIX, kiosk:PREFIX, cli)")] = None,
     action: Annotated[str | None, Query(description="Action, or its group before the dot (user, apikey)")] = None,
-    since: Annotated[datetime | None, Query(description="ISO time; entries at or after it")] = None,
-    until: Annotated[datetime | None, Query(description="ISO time; entries at or before it")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO time; entries at or after it")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="ISO time; entries at or before it")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:

@@ -23,11 +23,12 @@ from deskpulse.name_files import name_file
 from deskpulse.store.board_tickets import active_tickets
 from deskpulse.store.queries import directory_names
 from deskpulse.store.tables import AgentRow
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import Internal
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 from deskpulse.web.view_cache import ViewCache
 
-router = APIRouter(tags=["board"])
+router = APIRouter(tags=["board"], responses=api_errors())
 
 
 class SlaOut(BaseModel):
@@ -249,10 +250,9 @@ def cached_board(
 @router.get(
     "/api/board",
     response_model=BoardOut,
-    responses={
-        400: {"description": "Unknown view, or mine=true without a signed-in user"},
-        401: {"description": "Not signed in"},
-    },
+    responses=error_responses(
+        described={400: "Unknown view, or mine=true without a signed-in user", 404: "source names no source"}
+    ),
 )
 def board(
     request: Request,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -13,10 +12,11 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.domain.board import AGE_BUCKETS, bucket_bounds, closed_windows, summarize
 from deskpulse.store import queries
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 from deskpulse.web.view_cache import ViewCache
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], responses=api_errors())
 
 
 class Summary(BaseModel):
@@ -75,7 +75,7 @@ class ClosedOut(BaseModel):
     fetched_at: datetime | None
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown source"}}
+ERRORS = error_responses(described={404: "source names no configured source"})
 
 
 def _cache(request: Request) -> ViewCache[DashboardOut]:

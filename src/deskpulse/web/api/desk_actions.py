@@ -12,7 +12,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 from sqlalchemy.orm import Session
 
 from deskpulse.auth import audit
@@ -31,6 +31,7 @@ from deskpulse.store.tables import TicketRow
 from deskpulse.sync.upsert import upsert_tickets
 from deskpulse.web.api.desk_metrics import ERRORS
 from deskpulse.web.api.desk_tickets import find_ticket
+from deskpulse.web.api.errors import error_responses
 from deskpulse.web.auth import require
 from deskpulse.web.deps import SourceSelection, select_sources
 
@@ -46,9 +47,10 @@ class TicketChanges(BaseModel):
 
     status: str | None = Field(default=None, max_length=64, description="Vendor status value, e.g. 5 or CLOSED")
     priority: str | None = Field(default=None, description="critical/urgent, high, medium or low")
-    queueId: str | int | None = Field(default=None, description="Queue / group / team id")
-    assignedResourceId: str | int | None = Field(default=None, description="Technician / agent id")
-    unassign: bool = False
+    queueId: StrictStr | StrictInt | None = Field(default=None, description="Queue / group / team id")
+    assignedResourceId: StrictStr | StrictInt | None = Field(default=None, description="Technician / agent id")
+    # Strict: a JSON false is not queue 0, and 0 or "yes" is not a boolean; such input is a 400, not a guess.
+    unassign: StrictBool = False
     note: str | None = Field(default=None, max_length=10_000)
 
     @field_validator("priority")
@@ -139,7 +141,9 @@ def _sources(request: Request, session: Session, principal: Principal) -> Source
     return select_sources(session, request.app.state.config, principal, None)
 
 
-@router.patch("/api/dashboard/tickets/{ticket_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.patch(
+    "/api/dashboard/tickets/{ticket_id}", response_model=Envelope, responses={**ERRORS, **error_responses(413)}
+)
 async def update_ticket(request: Request, ticket_id: str, changes: TicketChanges, principal: Writer) -> Envelope:
     """Change one ticket at the vendor (status, priority, queue, assignee, note); read back and report."""
     update = changes.update()
@@ -162,7 +166,7 @@ async def update_ticket(request: Request, ticket_id: str, changes: TicketChanges
     return Envelope(success=data["success"], data=data, message=None if data["success"] else data["message"])
 
 
-@router.post("/api/dashboard/tickets/bulk", response_model=Envelope, responses=ERRORS)
+@router.post("/api/dashboard/tickets/bulk", response_model=Envelope, responses={**ERRORS, **error_responses(413)})
 async def bulk_update(request: Request, body: BulkChanges, principal: Writer) -> Envelope:
     """The same change for up to 100 tickets, one result per ticket (some may apply while others fail)."""
     update = body.changes.update()

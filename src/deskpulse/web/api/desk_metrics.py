@@ -26,16 +26,14 @@ from deskpulse.metrics.trends import trends as trend_block
 from deskpulse.store.queries import directory_names
 from deskpulse.store.tables import AgentHoursRow
 from deskpulse.sync.engine import HOURS_DAYS
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.auth import Internal
 from deskpulse.web.deps import AppConfig, DbSession, Sources, SourceSelection
 from deskpulse.web.view_cache import ViewCache
 
 router = APIRouter(tags=["service desk metrics"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid parameter (message says which)"},
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed"},
-}
+# Every service-desk operation takes ?source=, which answers 404 when it names no configured source.
+ERRORS = api_errors(described={404: "source names no configured source"})
 Days = Annotated[int, Query(ge=1, le=365, description="Reporting period in days, ending now (default 30)")]
 
 

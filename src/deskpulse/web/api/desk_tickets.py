@@ -126,7 +126,7 @@ def find_ticket(session: Session, sources: SourceSelection, ticket_id: str, sour
     return found[0]
 
 
-@router.get("/api/dashboard/tickets/{ticket_id}", response_model=Envelope, responses={**ERRORS, 404: {}})
+@router.get("/api/dashboard/tickets/{ticket_id}", response_model=Envelope, responses=ERRORS)
 def ticket_detail(
     request: Request,
     session: DbSession,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from deskpulse import __version__
 from deskpulse.store.tables import SourceRow
+from deskpulse.web.api.errors import error_responses
 from deskpulse.web.auth import Public, SourceReader
 from deskpulse.web.deps import AppConfig, DbSession
 
@@ -58,7 +59,7 @@ def liveness() -> LiveOut:
     return LiveOut(status="ok", version=__version__)
 
 
-@router.get("/health", response_model=HealthOut, responses={401: {"description": "Not signed in"}})
+@router.get("/health", response_model=HealthOut, responses=error_responses(401, 403))
 def health(request: Request, session: DbSession, config: AppConfig, _: SourceReader) -> HealthOut:
     """``status`` is ok, degraded (a source is stale) or starting (a source never synced)."""
     names = [s.name for s in config.sources]

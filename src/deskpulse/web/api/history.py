@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from deskpulse.clock import utcnow
 from deskpulse.domain.history import RANGES, HistoryPoint, downsample, flag_history
 from deskpulse.store.history import load_points, merge_sources
+from deskpulse.web.api.errors import api_errors, error_responses
+from deskpulse.web.api.iso_time import IsoDateTime
 from deskpulse.web.deps import DbSession, Sources, SourceSelection
 
-router = APIRouter(tags=["history"])
+router = APIRouter(tags=["history"], responses=api_errors())
 # Points before the requested window give the outlier filter its reference at the window's start.
 FILTER_CONTEXT = timedelta(hours=2)
 MAX_CHART_POINTS = 1500
@@ -67,13 +69,13 @@ def _window(range_key: str | None, since: datetime | None, until: datetime | Non
     "/api/history",
     response_model=list[HistoryOut],
     response_model_exclude_none=True,
-    responses={400: {"description": "Bad time window"}, 404: {"description": "Unknown source"}},
+    responses=error_responses(described={404: "source names no configured source"}),
 )
 def history(
     session: DbSession,
     sources: Sources,
-    since: Annotated[datetime | None, Query(description="ISO start; default: until minus the range")] = None,
-    until: Annotated[datetime | None, Query(description="ISO end; default: now")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO start; default: until minus the range")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="ISO end; default: now")] = None,
     range_key: Annotated[str | None, Query(alias="range", description="24h, 7d, 30d or 1y (default 24h)")] = None,
     raw: Annotated[bool, Query(description="Every stored point, each with outlier: true|false")] = False,
 ) -> list[HistoryOut]:

@@ -10,7 +10,7 @@ are 401 with one sentence (and logged); a source that is unknown, of another kin
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel
@@ -23,6 +23,7 @@ from deskpulse.connectors.freshservice import webhooks as freshservice_hooks
 from deskpulse.connectors.freshservice.settings import FreshserviceSettings
 from deskpulse.connectors.trengo import webhooks as trengo_hooks
 from deskpulse.connectors.webhook_support import WebhookRejected
+from deskpulse.web.api.errors import error_responses
 from deskpulse.web.auth import Public, client_ip
 from deskpulse.web.hook_refresh import HookRefresher
 from deskpulse.web.security.replay import ReplayGuard, replay_guard
@@ -30,10 +31,12 @@ from deskpulse.web.security.replay import ReplayGuard, replay_guard
 log = logging.getLogger(__name__)
 S = TypeVar("S", SourceConfig, AutotaskSettings, FreshserviceSettings)
 router = APIRouter(tags=["webhooks"])
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, malformed, wrong, stale or replayed signature"},
-    404: {"description": "No such source of this kind, or webhooks are not enabled for it"},
-}
+RESPONSES = error_responses(
+    400, 413, described={
+        401: "Missing, malformed, wrong, stale or replayed signature",
+        404: "No such source of this kind, or webhooks are not enabled for it",
+    },
+)  # fmt: skip
 
 
 class HookAccepted(BaseModel):

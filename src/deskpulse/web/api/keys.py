@@ -20,9 +20,10 @@ from deskpulse.store.auth_tables import ApiKeyRow, UserRow
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.tables import ClientRow
 from deskpulse.web.api.admin import parse_role
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import client_ip, require
 
-router = APIRouter(tags=["api keys"])
+router = APIRouter(tags=["api keys"], responses=api_errors())
 KeyOwner = Annotated[Principal, Depends(require("apikeys:own"))]
 
 
@@ -135,7 +136,7 @@ def keys(request: Request, principal: KeyOwner) -> list[KeyOut]:
     "/api/keys",
     response_model=NewKeyOut,
     status_code=201,
-    responses={400: {"description": "Invalid"}, 403: {"description": "Role above yours"}},
+    responses=error_responses(413, described={403: "A key cannot have a role above its creator's"}),
 )
 def create(request: Request, principal: KeyOwner, body: KeyIn) -> NewKeyOut:
     """Create a key with a role no higher than yours; the secret ``key`` is in this response only."""
@@ -144,7 +145,11 @@ def create(request: Request, principal: KeyOwner, body: KeyIn) -> NewKeyOut:
         return NewKeyOut(**key_out(row, _creator_email(session, row)).model_dump(), key=secret)
 
 
-@router.post("/api/keys/{prefix}/revoke", response_model=KeyOut, responses={404: {"description": "Not yours"}})
+@router.post(
+    "/api/keys/{prefix}/revoke",
+    response_model=KeyOut,
+    responses=error_responses(described={404: "You have no key with that prefix"}),
+)
 def revoke(request: Request, principal: KeyOwner, prefix: str) -> KeyOut:
     """Revoke a key: requests with it are refused from the next one on."""
     with request.app.state.db.session() as session:

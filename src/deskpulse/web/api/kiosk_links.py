@@ -17,9 +17,10 @@ from deskpulse.clock import utcnow
 from deskpulse.config import Config
 from deskpulse.store.auth_tables import KioskLinkRow, SessionRow
 from deskpulse.store.clients import sync_clients
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import client_ip, require
 
-router = APIRouter(tags=["kiosk"])
+router = APIRouter(tags=["kiosk"], responses=api_errors())
 KioskAdmin = Annotated[Principal, Depends(require("kiosk:admin"))]
 
 
@@ -38,7 +39,8 @@ class NewKioskLinkOut(KioskLinkOut):
 
 class KioskLinkIn(BaseModel):
     name: str = "TV"
-    boards: list[str] = Field(default_factory=lambda: ["dashboard"])
+    # "dashboard", or "tv:<playlist>" for a link that opens that TV playlist and nothing else.
+    boards: list[str] = Field(default_factory=lambda: ["dashboard"], max_length=20)
     clients: list[str] | None = None
 
 
@@ -58,7 +60,11 @@ def kiosk_url(config: Config, secret: str) -> str:
 def add_link(
     session: Session, config: Config, principal: Principal, body: KioskLinkIn, ip: str | None
 ) -> tuple[KioskLinkRow, str]:
-    """Create a link and audit it; 400 with a sentence when the boards or clients are unknown."""
+    """Create a link and audit it; 400 with a sentence when the boards, TV playlists or clients are unknown."""
+    missing = [b for b in body.boards if b.startswith(kiosk.TV_PREFIX) and config.tv.playlist(b[3:]) is None]
+    if missing:
+        known = ", ".join(p.name for p in config.tv.playlists) or "none are configured"
+        raise HTTPException(400, f"No TV playlist for {', '.join(missing)}; playlists: {known}.")
     sync_clients(session, config.clients)
     try:
         row, secret = kiosk.create(
@@ -85,7 +91,7 @@ def links(request: Request, _: KioskAdmin) -> list[KioskLinkOut]:
     "/api/kiosk-links",
     response_model=NewKioskLinkOut,
     status_code=201,
-    responses={400: {"description": "Unknown board or client"}},
+    responses=error_responses(413),
 )
 def create(request: Request, principal: KioskAdmin, body: KioskLinkIn) -> NewKioskLinkOut:
     """Create a link; its ``url`` (holding the secret) is in this response only."""
@@ -96,7 +102,9 @@ def create(request: Request, principal: KioskAdmin, body: KioskLinkIn) -> NewKio
 
 
 @router.post(
-    "/api/kiosk-links/{prefix}/revoke", response_model=KioskLinkOut, responses={404: {"description": "No such link"}}
+    "/api/kiosk-links/{prefix}/revoke",
+    response_model=KioskLinkOut,
+    responses=error_responses(described={404: "No such link"}),
 )
 def revoke(request: Request, principal: KioskAdmin, prefix: str) -> KioskLinkOut:
     """Revoke a link: TVs using it lose access on their next request."""

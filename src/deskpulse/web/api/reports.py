@@ -23,10 +23,11 @@ from deskpulse.reports.runs import STATUSES, RunRefused, create_run, execute_run
 from deskpulse.reports.sending import SendRefused, send_json, send_run
 from deskpulse.store.report_tables import ReportRunRow, ReportSendRow
 from deskpulse.store.tables import ClientRow
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import require
 from deskpulse.web.deps import DbSession
 
-router = APIRouter(prefix="/api/reports", tags=["reports"])
+router = APIRouter(prefix="/api/reports", tags=["reports"], responses=api_errors())
 ReportReader = Annotated[Principal, Depends(require("reports:read"))]
 ReportWriter = Annotated[Principal, Depends(require("reports:write"))]
 PAGE_SIZE = 50
@@ -90,7 +91,7 @@ def reports(
     return {"runs": [run_json(r) for r in rows], "total": total, "page": page}
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, responses=error_responses(413, described={404: "No client by that id you can see"}))
 def new_report(request: Request, principal: ReportWriter, body: NewReport, background: BackgroundTasks) -> JSONResponse:
     """Start a report of ``client`` for ``period``; 202 with the run id (poll ``GET /api/reports/{id}``)."""
     run_id = start_report(request, principal, body.client, body.period, background)
@@ -105,7 +106,7 @@ def _visible(session: Session, principal: Principal, run_id: int) -> ReportRunRo
     return run
 
 
-@router.get("/{run_id}.{fmt}")
+@router.get("/{run_id}.{fmt}", responses=error_responses(described={404: "No such run you can see, or no such output"}))
 def report_file(
     session: DbSession,
     principal: ReportReader,
@@ -131,7 +132,7 @@ def report_file(
     return Response(content, media_type=MEDIA[fmt], headers=headers)
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", responses=error_responses(404))
 def report(session: DbSession, principal: ReportReader, run_id: int) -> dict[str, Any]:
     """One run: status, error, notes, the figures document once built, and every send of it."""
     run = _visible(session, principal, run_id)
@@ -139,7 +140,7 @@ def report(session: DbSession, principal: ReportReader, run_id: int) -> dict[str
     return {**run_json(run, figures=True), "sends": [send_json(s) for s in sends]}
 
 
-@router.post("/{run_id}/send")
+@router.post("/{run_id}/send", responses=error_responses(404, 409, 502))
 async def send_report(request: Request, principal: ReportWriter, run_id: int) -> dict[str, Any]:
     """E-mail a finished run to its client's recipients now; the send as recorded (result, Message-ID)."""
     db = request.app.state.db

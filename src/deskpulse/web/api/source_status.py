@@ -17,10 +17,11 @@ from deskpulse.config import Config
 from deskpulse.store.source_log import KEEP, lines, recent_errors
 from deskpulse.store.tables import SourceRow
 from deskpulse.store.uptime_tables import NmsPollStateRow
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.auth import SourceReader
 from deskpulse.web.deps import DbSession
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=api_errors())
 
 
 def _throttling(row: SourceRow, poll: NmsPollStateRow | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from deskpulse.live.events import TOPICS, LiveEvent, Viewer, comment
 from deskpulse.live.hub import Hub, Subscription
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.auth import Reader
 
 router = APIRouter(tags=["live"])
@@ -97,9 +98,7 @@ async def events_for(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        401: {},
-        400: {},
-        503: {"description": "The server is shutting down"},
+        **api_errors(described={404: "source names no configured source", 503: "The server is shutting down"}),
     },
 )
 async def stream(

@@ -13,10 +13,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from deskpulse.clock import utcnow
 from deskpulse.store.tables import AgentRow, SourceRow, TeamRow, TicketRow
+from deskpulse.web.api.errors import api_errors, error_responses
 from deskpulse.web.auth import require
 from deskpulse.web.deps import DbSession, Sources, SourceSelection
 
-router = APIRouter(tags=["tickets"])
+router = APIRouter(tags=["tickets"], responses=api_errors())
 
 
 class TicketOut(BaseModel):
@@ -105,7 +106,7 @@ def list_tickets(
     "/api/tickets",
     response_model=TicketPage,
     dependencies=[Depends(require("tickets:read"))],
-    responses={400: {"description": "Bad filter"}, 401: {"description": "Not signed in"}},
+    responses=error_responses(described={404: "source names no configured source"}),
 )
 def tickets(
     session: DbSession,

@@ -21,6 +21,7 @@ from deskpulse.clock import utcnow
 from deskpulse.store.tables import SourceRow
 from deskpulse.store.uptime_monitoring import MONITORING_KINDS
 from deskpulse.uptime import ServiceAvailability, daily
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.auth import Reader
 from deskpulse.web.deps import DbSession
 from deskpulse.web.uptime_json import CSV_COLUMNS, csv_value, day_row, incident_row, service_row, totals
@@ -28,11 +29,10 @@ from deskpulse.web.uptime_period import Period, PeriodError, parse_period
 from deskpulse.web.uptime_view import Report, uptime_view
 
 router = APIRouter(tags=["uptime"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A period or date that cannot be read (the message says which)"},
-    401: {"description": "Not signed in"},
-    404: {"description": "No such service or client within the caller's scope"},
-}
+ERRORS = api_errors(described={
+    400: "A period or date that cannot be read (the message says which)",
+    404: "No such service or client within the caller's scope",
+})  # fmt: skip
 PeriodQ = Annotated[str | None, Query(description="A calendar month, YYYY-MM (default: this month)")]
 FromQ = Annotated[str | None, Query(alias="from", description="First local day, YYYY-MM-DD (with to=)")]
 ToQ = Annotated[str | None, Query(alias="to", description="Last local day, YYYY-MM-DD, included")]

@@ -38,6 +38,7 @@ from deskpulse.uptime import (
     detect_format,
 )
 from deskpulse.uptime.edits import dated, drop_service, put_service
+from deskpulse.web.api.errors import api_errors
 from deskpulse.web.api.uptime_config_views import graph_rows, service_config_rows
 from deskpulse.web.auth import SourceReader, client_ip, require
 from deskpulse.web.deps import DbSession
@@ -45,12 +46,9 @@ from deskpulse.web.uptime_view import uptime_view
 
 router = APIRouter(tags=["uptime configuration"])
 Admin = Annotated[Principal, Depends(require("uptime:admin"))]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The graph or the change has problems (every one is listed)"},
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed"},
-    404: {"description": "No such service or version"},
-}
+ERRORS = api_errors(413, described={
+    400: "The graph or the change has problems (every one is listed)", 404: "No such service or version",
+})  # fmt: skip
 
 
 class GroupIn(BaseModel):
@@ -157,7 +155,8 @@ def graphs(session: DbSession, _: SourceReader) -> list[dict[str, Any]]:
     return graph_rows(session)
 
 
-@router.get("/api/uptime/graphs/{version_id}", responses=ERRORS)
+# :int so that /api/uptime/graphs/import is not read as a version (a GET there is a 405, not a 400).
+@router.get("/api/uptime/graphs/{version_id:int}", responses=ERRORS)
 def graph(session: DbSession, _: SourceReader, version_id: int) -> dict[str, Any]:
     """One version's document in the import shape (clients by id), ready to edit and import again."""
     row = session.get(UptimeGraphRow, version_id)

@@ -1,10 +1,8 @@
 // Charts as tables: used when the server has no chart library (the optional deskpulse[charts] extra).
 // The table's columns are the spec's tooltip fields, so it shows what hovering the chart would have shown.
 import { make } from "./dom.js";
+import { t } from "./i18n.js";
 
-export const CHARTS_OFF_NOTE =
-  "Charts are not available on this server (the optional deskpulse[charts] package is not installed); " +
-  "showing a table instead.";
 // Long series (a day of five-minute points) are thinned to evenly spaced rows, always keeping the newest.
 const MAX_ROWS = 31;
 
@@ -69,8 +67,12 @@ export function renderChartTable(element, spec) {
   // The table may scroll: a named region in the tab order lets keyboard users scroll it too.
   element.tabIndex = 0;
   element.setAttribute("role", "region");
-  element.setAttribute("aria-label", spec.description || "Chart data");
-  const note = make("p", "chart-note chart-off-note", CHARTS_OFF_NOTE);
+  element.setAttribute("aria-label", spec.description || t("Chart data"));
+  const note = make(
+    "p",
+    "chart-note chart-off-note",
+    t("Charts are not available on this server (the optional deskpulse[charts] package is not installed); showing a table instead."),
+  );
   // No rows: the page's own "nothing yet" line says so; an empty table would only repeat it.
   if (rows.length === 0) element.replaceChildren(note);
   else element.replaceChildren(note, table);

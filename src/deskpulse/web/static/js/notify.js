@@ -1,5 +1,6 @@
 // Opt-in browser notifications for critical alerts. Permission is asked only when the user clicks "Notify me";
 // the choice to receive them is kept in localStorage (the browser's permission alone would apply to every tab).
+import { t } from "./i18n.js";
 import { subscribe } from "./live.js";
 
 const KEY = "deskpulse-notify";
@@ -57,7 +58,7 @@ function sameOrigin(url) {
 // Alerts events: {type, title, message, severity, url}; only severity "critical" notifies.
 function onAlert(data, meta) {
   if (!notificationsOn() || !data || data.severity !== "critical") return;
-  const note = new Notification(String(data.title || "deskpulse alert"), {
+  const note = new Notification(String(data.title || t("deskpulse alert")), {
     body: String(data.message || ""),
     tag: `deskpulse-alert-${meta.id || data.type}`, // one notification per alert, however many tabs are open
   });

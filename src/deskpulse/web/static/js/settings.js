@@ -1,5 +1,7 @@
 // Settings and the set-up wizard: "Test connection" on a source form, and the first sync's live progress.
 // Both read JSON from /api/settings; the forms themselves work without this script.
+import { t } from "./i18n.js";
+
 const POLL_MS = 1000;
 
 function rootOf(element) {
@@ -39,7 +41,7 @@ function initTestButton(form) {
     button.disabled = true;
     result.hidden = false;
     result.dataset.state = "testing";
-    result.textContent = "Testing the connection…";
+    result.textContent = t("Testing the connection…");
     try {
       const answer = await postJSON(`${rootOf(document.body)}/api/settings/sources/test`, {
         kind: fields.get("kind") || "",
@@ -50,7 +52,7 @@ function initTestButton(form) {
       result.textContent = answer.ok ? `✓ ${answer.message}` : `✗ ${answer.message}`;
     } catch (err) {
       result.dataset.state = "failed";
-      result.textContent = `✗ The test could not be sent: ${err.message}`;
+      result.textContent = `✗ ${t("The test could not be sent: {reason}", { reason: err.message })}`;
     } finally {
       button.disabled = false;
     }
@@ -58,13 +60,21 @@ function initTestButton(form) {
 }
 
 function describe(state) {
-  if (state.state === "done") return `✓ Done: ${state.stored} tickets stored.`;
-  if (state.state === "failed") return "✗ The sync failed.";
-  if (state.state === "syncing") {
-    const count = state.fetched ?? state.stored;
-    return `Syncing… ${count} tickets fetched so far.`;
+  if (state.state === "done") {
+    const done = state.what === "devices" ? t("Done: {count} devices stored.", { count: state.stored })
+      : t("Done: {count} tickets stored.", { count: state.stored });
+    return `✓ ${done}`;
   }
-  return "Waiting for the sync to start…";
+  if (state.state === "failed") return `✗ ${t("The sync failed.")}`;
+  if (state.state === "syncing") {
+    if (state.what === "devices") return t("Polling LibreNMS… the devices show here once the first poll is stored.");
+    if (!state.countsLive) {
+      // Another process runs the sync: its running count is not visible from here, only what it has stored.
+      return t("Syncing in another process… the tickets show here once its first cycle is stored.");
+    }
+    return t("Syncing… {count} tickets fetched so far.", { count: state.fetched ?? state.stored });
+  }
+  return t("Waiting for the sync to start…");
 }
 
 // After this many polls still "waiting", say what usually causes it.
@@ -86,18 +96,19 @@ function initFirstSync(section) {
       status.textContent = describe(state);
       waited = state.state === "waiting" ? waited + 1 : 0;
       if (waited >= WAITING_HINT_AFTER) {
-        status.textContent += " No sync process has started it yet: is `deskpulse worker` running next to a --web-only server?";
+        status.textContent += ` ${t("No sync process has started it yet: is `deskpulse worker` running next to a --web-only server?")}`;
       }
       if (state.state === "failed") {
         error.hidden = false;
-        error.textContent = state.error || "";
+        // The sentence that says what to do; the vendor's own words stay on the source status page.
+        error.textContent = state.explanation || state.error || "";
       }
       if (state.state === "done" || state.state === "failed") {
         done.hidden = false;
         return;
       }
     } catch (err) {
-      status.textContent = `Reconnecting… (${err.message})`;
+      status.textContent = t("Reconnecting… ({reason})", { reason: err.message });
     }
     setTimeout(poll, POLL_MS);
   }

@@ -3,6 +3,7 @@
 // never a blank screen). A slow pixel shift moves the whole screen a few pixels every few minutes (burn-in).
 import { getJSON } from "./api.js";
 import { make, renderChildren, setText } from "./dom.js";
+import { t } from "./i18n.js";
 import { onStatus, RESET, startLive, subscribe, throttle } from "./live.js";
 import { initTheme } from "./theme.js";
 
@@ -15,7 +16,6 @@ const LIVE_TOPICS = ["tickets", "metrics", "alerts", "uptime", "sources"];
 
 const main = document.querySelector("[data-testid='tv']");
 const boot = JSON.parse(document.getElementById("tv-boot").textContent);
-const text = main.dataset;
 const els = {
   title: main.querySelector("[data-testid='tv-title']"),
   position: main.querySelector("[data-testid='tv-position']"),
@@ -32,10 +32,6 @@ const state = { position: 0, fetchFailed: false, streamDown: false, retryMs: RET
 let rotateTimer = null;
 let retryTimer = null;
 let shiftStep = 0;
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
-}
 
 function levelBadge(item) {
   const badge = make("span", "tv-level");
@@ -55,17 +51,17 @@ function buildWidget(w) {
   return box;
 }
 
-function buildTable(t) {
+function buildTable(spec) {
   const wrap = make("div", "tv-table-wrap");
   const table = make("table", "tv-table");
   const head = make("tr");
-  if (t.levels) head.append(make("th", null, text.textStatus));
-  for (const column of t.columns) head.append(make("th", null, column));
+  if (spec.levels) head.append(make("th", null, t("Status")));
+  for (const column of spec.columns) head.append(make("th", null, column));
   for (const th of head.children) th.scope = "col";
   const body = make("tbody");
-  for (const r of t.rows) {
+  for (const r of spec.rows) {
     const tr = make("tr", `level-${r.level}`);
-    if (t.levels) {
+    if (spec.levels) {
       const cell = make("td");
       cell.append(levelBadge(r));
       tr.append(cell);
@@ -75,8 +71,8 @@ function buildTable(t) {
   }
   table.append(make("thead"), body);
   table.tHead.append(head);
-  wrap.append(make("h2", null, t.title), t.rows.length ? table : make("p", "tv-none", text.textNone));
-  if (t.more > 0) wrap.append(make("p", "tv-more", fill(text.textMore, { count: t.more })));
+  wrap.append(make("h2", null, spec.title), spec.rows.length ? table : make("p", "tv-none", t("None right now")));
+  if (spec.more > 0) wrap.append(make("p", "tv-more", t("and {count} more", { count: spec.more })));
   return wrap;
 }
 
@@ -91,7 +87,7 @@ function renderStale(data) {
   }
   els.stale.hidden = !stale;
   if (!stale) return;
-  const age = minutes === null ? text.textNever : fill(text.textStale, { minutes });
+  const age = minutes === null ? t("No data yet") : t("Data is {minutes} min old", { minutes });
   setText(els.stale, `⚠ ${age}${f.reason ? ` · ${f.reason}` : ""}`);
 }
 
@@ -113,7 +109,7 @@ function renderConnection() {
   const down = state.fetchFailed || state.streamDown;
   els.connection.hidden = !down;
   main.dataset.connection = down ? "reconnecting" : "live";
-  if (down) setText(els.connection, `⟳ ${text.textReconnecting}`);
+  if (down) setText(els.connection, `⟳ ${t("Reconnecting…")}`);
 }
 
 function current() {
@@ -210,7 +206,7 @@ function start() {
   main.dataset.shift = "0,0";
   if (!slides.length) {
     els.notice.hidden = false;
-    setText(els.notice, text.textEmpty);
+    setText(els.notice, t("Nothing to show on this screen."));
     return;
   }
   if (boot.first) cache.set(boot.first.index + 1, boot.first);
