@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from deskpulse.reports.runs import create_run, execute_run
 from deskpulse.reports.sending import SendRefused, send_run
 from deskpulse.store.clients import sync_clients
 from deskpulse.store.db import Database
+from deskpulse.store.migrate import upgrade
 from deskpulse.store.report_tables import ReportSendRow
 from reports_support import FakeFigures, report_config
 from support import RecordingSleep
@@ -103,3 +105,38 @@ def test_a_report_cannot_be_sent_without_smtp_or_recipients(db: Database, monkey
     no_one = report_config(smtp_port=2525, recipients=[])
     with pytest.raises(SendRefused, match="No recipients are configured for acme"):
         asyncio.run(send_run(db, no_one, run_id, sent_by="t"))
+
+
+def test_a_send_waiting_for_a_pooled_connection_lets_the_request_holding_it_finish(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, smtp_server: tuple[Inbox, int]
+) -> None:
+    # In `deskpulse serve` the scheduled send shares the event loop with the pages, whose requests hand their
+    # connections back through that loop: waiting for one on the loop would freeze the process (the soak test's
+    # finding for the sync scheduler, docs/reliability.md#soak-test).
+
+    inbox, port = smtp_server
+    one = Database(f"sqlite:///{tmp_path / 'one.db'}", pool_size=1, max_overflow=0, pool_timeout=10)
+    upgrade(one.engine)
+    config = report_config(smtp_port=port)
+    run_id = _built_run(one, config, monkeypatch)
+    held, handed_back = threading.Event(), threading.Event()
+
+    def request_holding_the_only_connection() -> None:
+        with one.engine.connect():
+            held.set()
+            handed_back.wait(15)
+
+    async def send_while_a_request_holds_the_connection() -> Any:
+        asyncio.get_running_loop().call_later(0.2, handed_back.set)
+        return await send_run(one, config, run_id, sent_by="ann@msp.test")
+
+    holder = threading.Thread(target=request_holding_the_only_connection)
+    holder.start()
+    try:
+        assert held.wait(5)
+        result = asyncio.run(send_while_a_request_holds_the_connection())
+    finally:
+        handed_back.set()
+        holder.join(15)
+        one.dispose()
+    assert result.error is None and len(inbox.envelopes) == 1

@@ -55,6 +55,15 @@ def _retake_failed(db: Database, client_key: str, period_key: str, now: datetime
         return run.id if getattr(taken, "rowcount", 0) else None
 
 
+def _take(db: Database, config: Config, client_key: str, period: build.Period, now: datetime) -> int | None:
+    """The scheduled run of ``client_key`` for ``period`` this caller takes: a new one, or a failed one due for
+    another try; None when another worker has it or it needs nothing. Run in a worker thread (it waits on the
+    store)."""
+    with db.session() as session:
+        run_id = create_run(session, config, client_key, period, now=now, created_by=SCHEDULER, scheduled=True)
+    return run_id if run_id is not None else _retake_failed(db, client_key, period.key, now)
+
+
 def due_period(config: Config, now: datetime) -> build.Period | None:
     """Last month (in the desk's zone) once this month's scheduled moment has passed; None before it, or with
     no schedule."""
@@ -80,16 +89,12 @@ async def run_schedule(db: Database, config: Config, *, clock: Callable[[], date
     for client in config.clients:
         zone_period = build.parse_period(period.key, build.client_zone(config, client.id))
         try:
-            with db.session() as session:
-                run_id = create_run(session, config, client.id, zone_period, now=now, created_by=SCHEDULER,
-                                    scheduled=True)  # fmt: skip
+            run_id = await asyncio.to_thread(_take, db, config, client.id, zone_period, now)
         except RunRefused as exc:
             log.warning("scheduled report of %s skipped: %s", client.id, exc)
             continue
         if run_id is None:
-            run_id = _retake_failed(db, client.id, zone_period.key, now)
-            if run_id is None:
-                continue  # another worker has it, or it is done, or it failed too recently to try again
+            continue  # another worker has it, or it is done, or it failed too recently to try again
         taken.append(run_id)
         status = await asyncio.to_thread(execute_run, db, config, run_id, clock=clock)
         if status != DONE:

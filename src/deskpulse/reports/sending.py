@@ -77,21 +77,43 @@ def _check(config: Config, run: ReportRunRow | None, rec: Recipients) -> bytes:
     return run.eml
 
 
+def _open_send(
+    db: Database, config: Config, run_id: int, sent_by: str | None, now: datetime
+) -> tuple[int, bytes, Recipients]:
+    """Check that run ``run_id`` can be sent and store its pending ``report_sends`` row: its id, the e-mail and
+    the recipients."""
+    with db.session() as session:
+        run = session.get(ReportRunRow, run_id)
+        rec = recipients_of(config, run.client_key) if run is not None else Recipients([], [], None)
+        eml = _check(config, run, rec)
+        row = ReportSendRow(run_id=run_id, to=rec.to, cc=rec.cc, internal_copy=rec.bcc, result="pending",
+                            attempts=0, created_at=now, created_by=sent_by)  # fmt: skip
+        session.add(row)
+        session.flush()
+        return row.id, eml, rec
+
+
+def _close_send(
+    db: Database, send_id: int, result: str, error: str | None, attempts: int, message_id: str, now: datetime
+) -> None:
+    """Store the outcome of send ``send_id``."""
+    with db.session() as session:
+        stored = session.get(ReportSendRow, send_id)
+        assert stored is not None
+        stored.result, stored.error, stored.attempts = result, error, attempts
+        stored.message_id = message_id if error is None else None
+        stored.sent_at = now if error is None else None
+
+
 async def send_run(
     db: Database, config: Config, run_id: int, *, sent_by: str | None, sleep: Sleep = asyncio.sleep,
     clock: Callable[[], datetime] = utcnow,
 ) -> SendResult:  # fmt: skip
     """Send run ``run_id`` to its client's recipients, retrying with backoff; ``SendRefused`` before trying
     when it cannot be sent at all. Every attempt's outcome is stored as one ``report_sends`` row."""
-    with db.session() as session:
-        run = session.get(ReportRunRow, run_id)
-        rec = recipients_of(config, run.client_key) if run is not None else Recipients([], [], None)
-        eml = _check(config, run, rec)
-        row = ReportSendRow(run_id=run_id, to=rec.to, cc=rec.cc, internal_copy=rec.bcc, result="pending",
-                            attempts=0, created_at=clock(), created_by=sent_by)  # fmt: skip
-        session.add(row)
-        session.flush()
-        send_id = row.id
+    # The store is read and written in a worker thread: a session waiting for a pooled connection must not hold
+    # up the event loop that serves the pages (the same loop gives those connections back).
+    send_id, eml, rec = await asyncio.to_thread(_open_send, db, config, run_id, sent_by, clock())
     sender = sender_of(config)
     message = addressed(eml, sender, rec)
     message_id = str(message["Message-ID"])
@@ -113,12 +135,7 @@ async def send_run(
         if attempts < limit:
             await sleep(config.reports.retry_seconds * 2 ** (attempts - 1))
     result = SENT if error is None else SEND_FAILED
-    with db.session() as session:
-        stored = session.get(ReportSendRow, send_id)
-        assert stored is not None
-        stored.result, stored.error, stored.attempts = result, error, attempts
-        stored.message_id = message_id if error is None else None
-        stored.sent_at = clock() if error is None else None
+    await asyncio.to_thread(_close_send, db, send_id, result, error, attempts, message_id, clock())
     return SendResult(send_id, result, message_id if error is None else None, attempts, error)
 
 
