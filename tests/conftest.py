@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from deskpulse.store.db import Database
 from deskpulse.store.migrate import upgrade
-from deskpulse.store.tables import Base
+from support import empty_store
 
 TEST_DB_URL = os.environ.get("DESKPULSE_TEST_DATABASE_URL")
 
@@ -32,10 +32,4 @@ def _engine_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 def db(_engine_db: Database) -> Iterator[Database]:
     """An empty, migrated store; emptied again after the test."""
     yield _engine_db
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with _engine_db.engine.begin() as conn:
-        if _engine_db.dialect == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+    empty_store(_engine_db)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
-from sqlalchemy import text
 
 from deskpulse.alerts.runner import evaluate_and_apply
 from deskpulse.alerts.settings import AlertsConfig
@@ -29,7 +28,6 @@ from deskpulse.simulators import freshservice as fs_sim
 from deskpulse.simulators.freshservice_scenario import FreshserviceScenario
 from deskpulse.simulators.trengo_scenario import TrengoScenario
 from deskpulse.store.db import Database
-from deskpulse.store.tables import Base
 from deskpulse.store.uptime_graphs import ClientDirectory, parse_graph, save_version
 from deskpulse.sync.engine import SyncEngine
 from deskpulse.tv_config import TvConfig
@@ -153,17 +151,6 @@ def seed(db: Database, *, api_requests_per_minute: int = 1_000_000) -> FuzzWorld
     world.admin_key = api_key_for(db, "admin")
     world.customer_key = api_key_for(db, "customer", ("acme",))
     return world
-
-
-def empty_store(db: Database) -> None:
-    """Delete every row (what the ``db`` fixture does after each test), for fixtures wider than one test."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if db.dialect == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
 
 
 # ---------------------------------------------------------------------------------------------- the leak check

@@ -4,7 +4,6 @@ server process holds (memory, file descriptors, SQLite connections, threads) rea
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from deskpulse.auth.roles import Role
 from deskpulse.clock import utcnow
 from deskpulse.store.db import Database
 from drill_support import free_port
+from topology_support import stop_process
 
 DESKPULSE = str(Path(sys.executable).parent / "deskpulse")
 READY = "deskpulse demo running at"
@@ -112,10 +112,4 @@ class DemoProcess:
 
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM, SIGKILL after ``timeout`` s; the exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait(timeout=timeout)
+        return stop_process(self.process, timeout)

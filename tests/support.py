@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
+from sqlalchemy import text
 
 from deskpulse.config import Config, SourceConfig
 from deskpulse.connectors.trengo.connector import TrengoConnector
 from deskpulse.simulators.trengo import create_app
 from deskpulse.simulators.trengo_scenario import TrengoScenario
+from deskpulse.store.db import Database
+from deskpulse.store.tables import Base
 
 SIM_BASE = "http://sim.test/api/v2"
 SIM_TOKEN = "sim-token"
@@ -164,3 +167,14 @@ def redis_or_skip(host: str = "127.0.0.1", port: int = 6379) -> None:
             if os.environ.get("CI"):
                 pytest.fail(f"Redis is not running on {host}:{port}; CI must provide it")
             pytest.skip(f"Redis is not running on {host}:{port}")
+
+
+def empty_store(db: Database) -> None:
+    """Delete every row: the ``db`` fixture after each test, and fixtures wider than one test."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))

@@ -117,6 +117,17 @@ class Cycle:
     end: float
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """SIGTERM, then SIGKILL after ``timeout`` s; the exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait(timeout=timeout)
+
+
 @dataclass
 class Child:
     """One process of the deployment, its output in ``log_path``."""
@@ -142,13 +153,7 @@ class Child:
 
     def stop(self, timeout: float = 10) -> int:
         """SIGTERM, then SIGKILL after ``timeout`` s; the exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait(timeout=timeout)
+        return stop_process(self.process, timeout)
 
 
 class Deployment:

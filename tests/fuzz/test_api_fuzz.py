@@ -21,7 +21,8 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from deskpulse.store.db import Database
 from deskpulse.web.app import create_app
-from fuzz_support import NOW, FuzzWorld, empty_store, foreign_client_data, fuzz_config, seed
+from fuzz_support import NOW, FuzzWorld, foreign_client_data, fuzz_config, seed
+from support import empty_store
 
 EXAMPLES = int(os.environ.get("DESKPULSE_FUZZ_EXAMPLES", "5"))
 pytestmark = pytest.mark.fuzz

@@ -3,26 +3,15 @@ playlist, the dashboard or any other API answers like an invalid link. Dashboard
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import time_machine
 from fastapi.testclient import TestClient
 
 from deskpulse.store.db import Database
-from deskpulse.web.app import create_app
 from support import api_key_for
-from web.test_tv_api import NOW, build_tv_desk, default_config
+from web import test_tv_api
+
+desk = test_tv_api.desk  # the TV desk fixture, shared
 
 INVALID = "This kiosk link is not valid"
-
-
-@pytest.fixture
-def desk(db: Database) -> Iterator[TestClient]:
-    config = default_config()
-    build_tv_desk(db, config, NOW)
-    with time_machine.travel(NOW, tick=False), TestClient(create_app(config, db=db), follow_redirects=False) as c:
-        yield c
 
 
 def new_link(client: TestClient, db: Database, boards: list[str]) -> str:
